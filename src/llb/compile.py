@@ -1,0 +1,171 @@
+"""Compile a Stan program into a shared library, once per distinct program and toolchain.
+
+The library is stanc's C++ for the program, compiled against the precompiled Stan header and linked
+with llb's runner object. Libraries live in a content-addressed cache: the key is the toolchain's key,
+the runner's source and the program with comments and insignificant white space removed, so copies
+of one program that differ only in layout or comments are compiled once, across runs and processes.
+(The library keeps the line numbers of the first copy compiled; messages from a later copy that
+differs in layout may cite that copy's lines.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ProgramError
+from .process import run_command
+from .toolchain import COMPILE_TIMEOUT, RUNNER_SOURCE, Toolchain, build_once, find_toolchain, precompiled_header, runner_object
+from .validate import PROGRAM_FILENAME, STANC_TIMEOUT, describe_stanc_error, refusal_reason
+
+LIBRARY_NAME = "model.so"
+
+
+@dataclass(frozen=True)
+class CompiledProgram:
+    """A program's library in the cache, and what making it cost (zeros on a cache hit)."""
+
+    key: str
+    library: Path
+    cache_hit: bool
+    seconds: float
+    stanc_seconds: float = 0.0
+    compile_seconds: float = 0.0
+    link_seconds: float = 0.0
+
+
+def normalise_source(source: str) -> str:
+    """The program without comments, and with white space kept only where it separates two words."""
+    out: list[str] = []
+    i, n = 0, len(source)
+    pending_space = False
+    while i < n:
+        char = source[i]
+        if char == '"':  # string literal (print/reject messages): copied verbatim
+            end = i + 1
+            while end < n and source[end] != '"':
+                end += 2 if source[end] == "\\" else 1
+            token = source[i : end + 1]
+            i = end + 1
+        elif source.startswith("//", i):
+            end = source.find("\n", i)
+            i = n if end < 0 else end
+            pending_space = True
+            continue
+        elif source.startswith("/*", i):
+            end = source.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            pending_space = True
+            continue
+        elif char.isspace():
+            pending_space = True
+            i += 1
+            continue
+        else:
+            token = char
+            i += 1
+        if pending_space and out and _is_word_char(out[-1][-1]) and _is_word_char(token[0]):
+            out.append(" ")
+        pending_space = False
+        out.append(token)
+    return "".join(out)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def program_key(source: str, toolchain: Toolchain) -> str:
+    runner_hash = hashlib.sha256(RUNNER_SOURCE.read_bytes()).hexdigest()
+    text = "\n".join([toolchain.key, runner_hash, normalise_source(source)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def library_path(key: str, toolchain: Toolchain) -> Path:
+    return toolchain.cache_dir / "models" / key[:2] / key / LIBRARY_NAME
+
+
+def compile_program(source: str, *, toolchain: Toolchain | None = None) -> CompiledProgram:
+    """Return the cached library for ``source``, building it if needed.
+
+    Raises ProgramError(stage="validate") if stanc rejects the program and
+    ProgramError(stage="compile") if the C++ compiler or linker fails.
+    """
+    start = time.perf_counter()
+    toolchain = toolchain or find_toolchain()
+    refused = refusal_reason(source)
+    if refused is not None:
+        raise ProgramError(f"refused: {refused}", stage="validate")
+    key = program_key(source, toolchain)
+    target = library_path(key, toolchain)
+    if target.exists():
+        return CompiledProgram(key, target, True, time.perf_counter() - start)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+
+    def build(tmp_library: Path) -> None:
+        timings.update(_build_library(source, key, tmp_library, toolchain))
+
+    build_once(target, build)
+    if not timings:  # another process built it while this one waited for the lock
+        return CompiledProgram(key, target, True, time.perf_counter() - start)
+    return CompiledProgram(
+        key,
+        target,
+        False,
+        time.perf_counter() - start,
+        stanc_seconds=timings["stanc"],
+        compile_seconds=timings["compile"],
+        link_seconds=timings["link"],
+    )
+
+
+def _build_library(source: str, key: str, library: Path, toolchain: Toolchain) -> dict[str, float]:
+    """stanc -> C++ object -> shared library, all inside the temporary build folder."""
+    pch_flags = precompiled_header(toolchain)
+    runner = runner_object(toolchain)
+    work = library.parent
+    stan_file = work / PROGRAM_FILENAME
+    stan_file.write_text(source)
+    hpp, obj = work / "model.hpp", work / "model.o"
+
+    stanc = run_command(
+        [toolchain.stanc, f"--name=llb_model_{key}", f"--filename-in-msg={PROGRAM_FILENAME}", f"--o={hpp}", stan_file],
+        cwd=work,
+        timeout=STANC_TIMEOUT,
+    )
+    if not stanc.ok:
+        message, _, _ = describe_stanc_error(stanc.stderr or stanc.stdout)
+        raise ProgramError(message, stage="validate")
+    cxx = run_command(
+        [toolchain.compiler, *toolchain.cxxflags, *pch_flags, "-x", "c++", "-c", hpp, "-o", obj],
+        timeout=COMPILE_TIMEOUT,
+    )
+    if not cxx.ok:
+        raise ProgramError(f"C++ compilation failed: {_compiler_error(cxx.stderr, cxx.describe())}", stage="compile")
+    # -Bsymbolic: the runner's call to new_model binds to this library's own model even when other
+    # model libraries are loaded in the same process.
+    link = run_command(
+        [toolchain.compiler, "-shared", "-Wl,-Bsymbolic", "-o", library, obj, runner, *toolchain.link_flags],
+        timeout=COMPILE_TIMEOUT,
+    )
+    if not link.ok:
+        raise ProgramError(f"linking failed: {_compiler_error(link.stderr, link.describe())}", stage="compile")
+    final_dir = library_path(key, toolchain).parent
+    (final_dir / PROGRAM_FILENAME).write_text(source)
+    manifest = {"key": key, "toolchain": toolchain.key, "compiler": toolchain.compiler_version, "stan": toolchain.stan_version}
+    tmp_manifest = final_dir / ".build.json.tmp"
+    tmp_manifest.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp_manifest, final_dir / "build.json")
+    return {"stanc": stanc.seconds, "compile": cxx.seconds, "link": link.seconds}
+
+
+def _compiler_error(stderr: str, fallback: str) -> str:
+    for line in stderr.splitlines():
+        if "error" in line:
+            return line.strip()[:400]
+    return fallback

@@ -1,0 +1,112 @@
+"""Run Stan's NUTS on a model for several chains and collect the draws into one record.
+
+Chains run one after another in this process (the runner is built without STAN_THREADS); llb's
+parallelism is across programs. Chain c uses Stan's RNG stream (seed, c), as CmdStan does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import SAMPLER_COLUMNS, StanModel, VariableShape
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    chains: int = 4
+    warmup: int = 1000
+    draws: int = 1000
+    seed: int = 0
+    max_depth: int = 10
+    adapt_delta: float = 0.8
+    init_radius: float = 2.0
+    max_seconds: float = 0.0  # per chain; 0 = no limit
+
+    def __post_init__(self) -> None:
+        if self.chains < 1 or self.draws < 1 or self.warmup < 0:
+            raise ValueError("chains and draws must be at least 1 and warmup at least 0")
+        if not 0 < self.adapt_delta < 1:
+            raise ValueError("adapt_delta must be between 0 and 1")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """NUTS output for one program: everything later stages need, as plain arrays."""
+
+    names: tuple[str, ...]  # constrained scalars: parameters, transformed parameters, generated quantities
+    variables: tuple[VariableShape, ...]
+    draws: np.ndarray  # (chains, draws, len(names))
+    unconstrained_names: tuple[str, ...]
+    unconstrained: np.ndarray  # (chains, draws, n_unconstrained)
+    sampler: np.ndarray  # (chains, draws, 7), columns SAMPLER_COLUMNS
+    stepsize: np.ndarray  # (chains,)
+    inv_metric: np.ndarray  # (chains, n_unconstrained)
+    max_depth: int
+    messages: str
+    seconds: float
+
+    def column(self, name: str) -> np.ndarray:
+        return self.draws[:, :, self.names.index(name)]
+
+    def sampler_column(self, name: str) -> np.ndarray:
+        return self.sampler[:, :, SAMPLER_COLUMNS.index(name)]
+
+    @property
+    def num_divergent(self) -> int:
+        return int(self.sampler_column("divergent__").sum())
+
+    @property
+    def num_max_treedepth(self) -> int:
+        """Transitions that hit the tree-depth limit."""
+        return int((self.sampler_column("treedepth__") >= self.max_depth).sum())
+
+    def diagnostics(self) -> dict[str, object]:
+        energy = self.sampler_column("energy__")
+        return {
+            "divergences": self.num_divergent,
+            "max_treedepth_hits": self.num_max_treedepth,
+            "mean_treedepth": float(self.sampler_column("treedepth__").mean()),
+            "stepsize": [float(s) for s in self.stepsize],
+            "mean_accept_stat": float(self.sampler_column("accept_stat__").mean()),
+            "e_bfmi": [_e_bfmi(chain) for chain in energy],
+        }
+
+
+def _e_bfmi(energy: np.ndarray) -> float:
+    """Energy Bayesian fraction of missing information of one chain (low values, < 0.3, are a warning)."""
+    variance = energy.var()
+    return float(np.mean(np.diff(energy) ** 2) / variance) if variance > 0 else float("nan")
+
+
+def sample_nuts(model: StanModel, config: SamplerConfig) -> Fit:
+    """Run ``config.chains`` chains; raises ModelRuntimeError if any chain fails."""
+    start = time.perf_counter()
+    outputs = [
+        model.sample_chain(
+            seed=config.seed,
+            chain=chain + 1,
+            num_warmup=config.warmup,
+            num_draws=config.draws,
+            max_depth=config.max_depth,
+            adapt_delta=config.adapt_delta,
+            init_radius=config.init_radius,
+            max_seconds=config.max_seconds,
+        )
+        for chain in range(config.chains)
+    ]
+    return Fit(
+        names=model.constrained_names,
+        variables=model.variables,
+        draws=np.stack([o.constrained for o in outputs]),
+        unconstrained_names=model.unconstrained_names,
+        unconstrained=np.stack([o.unconstrained for o in outputs]),
+        sampler=np.stack([o.sampler for o in outputs]),
+        stepsize=np.array([o.stepsize for o in outputs]),
+        inv_metric=np.stack([o.inv_metric for o in outputs]),
+        max_depth=config.max_depth,
+        messages="".join(o.messages for o in outputs),
+        seconds=time.perf_counter() - start,
+    )

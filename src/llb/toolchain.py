@@ -1,0 +1,230 @@
+"""The Stan toolchain: stanc, Stan's headers and libraries, a C++ compiler and the build cache.
+
+Everything Stan-specific comes from the pinned ``httpstan`` wheel, which ships a standalone stanc3,
+the Stan/Math/Eigen/Boost/TBB/Sundials headers and the libraries to link against. The C++ compiler is
+clang++ (fastest with a precompiled header) or, failing that, g++. Two artefacts are built once per
+toolchain and cached: a precompiled header of ``stan/model/model_header.hpp`` and the object file of
+llb's own runner (``cpp/llb_runner.cpp``); each program then costs one translation unit and a link.
+
+The cache folder is ``$LLB_CACHE_DIR`` or ``~/.cache/llb``. Builds take a file lock and publish with
+an atomic rename, so several processes may start at once and build each artefact only once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import importlib.util
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .errors import ToolchainError
+from .process import run_command
+
+logger = logging.getLogger("llb.toolchain")
+
+RUNNER_SOURCE = Path(__file__).with_name("cpp") / "llb_runner.cpp"
+OPT_LEVEL = "-O1"  # measured: -O0 makes gradients ~10x slower, -O2/-O3 compile much longer
+COMPILE_TIMEOUT = 600.0
+# Defines shared by the precompiled header, the runner and every model; they must match exactly.
+# _GLIBCXX_USE_CXX11_ABI=0 matches how httpstan built libtbb. No STAN_THREADS: chains of one program
+# run one after another in one process; parallelism is across programs (processes).
+DEFINES = ("-D_GLIBCXX_USE_CXX11_ABI=0", "-DBOOST_DISABLE_ASSERTS", "-D_REENTRANT")
+_COMPILER_CANDIDATES = ("clang++-16", "clang++", "g++")
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """Where the Stan pieces are and how to call the compiler; ``key`` names its build cache."""
+
+    stanc: Path
+    include_dir: Path
+    lib_dir: Path
+    stan_version: str
+    compiler: Path
+    compiler_kind: str  # "clang" or "gcc"
+    compiler_version: str
+    cache_dir: Path
+
+    @property
+    def cxxflags(self) -> tuple[str, ...]:
+        return ("-std=c++17", OPT_LEVEL, "-fPIC", "-w", *DEFINES, f"-I{self.include_dir}")
+
+    @property
+    def key(self) -> str:
+        """Identifies everything that makes compiled objects compatible."""
+        text = "\n".join([self.stan_version, str(self.compiler), self.compiler_version, *self.cxxflags])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def build_dir(self) -> Path:
+        return self.cache_dir / "toolchain" / self.key
+
+    @property
+    def link_flags(self) -> tuple[str, ...]:
+        return (f"-L{self.lib_dir}", "-ltbb", f"-Wl,-rpath,{self.lib_dir}")
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("LLB_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "llb"
+
+
+def find_toolchain(cache_dir: Path | None = None) -> Toolchain:
+    """Locate stanc, headers, libraries and a compiler; raises ToolchainError with a fix.
+
+    The cache folder is read from the environment on every call (tests point it elsewhere).
+    """
+    spec = importlib.util.find_spec("httpstan")
+    if spec is None or not spec.submodule_search_locations:
+        raise ToolchainError("the httpstan package is not installed; run `make install` (or pip install httpstan==4.13.0)")
+    package_dir = Path(list(spec.submodule_search_locations)[0])
+    stanc = package_dir / "stanc"
+    include_dir = package_dir / "include"
+    lib_dir = package_dir / "lib"
+    for needed in (stanc, include_dir / "stan" / "version.hpp", lib_dir / "libtbb.so"):
+        if not needed.exists():
+            raise ToolchainError(f"httpstan is incomplete ({needed} is missing); reinstall it with pip install --force-reinstall httpstan==4.13.0")
+    if not os.access(stanc, os.X_OK):
+        stanc.chmod(stanc.stat().st_mode | 0o111)
+    compiler, kind, version = _choose_compiler()
+    return Toolchain(
+        stanc=stanc,
+        include_dir=include_dir,
+        lib_dir=lib_dir,
+        stan_version=_stan_version(include_dir),
+        compiler=compiler,
+        compiler_kind=kind,
+        compiler_version=version,
+        cache_dir=(cache_dir or default_cache_dir()).resolve(),
+    )
+
+
+def _stan_version(include_dir: Path) -> str:
+    text = (include_dir / "stan" / "version.hpp").read_text()
+    parts = [re.search(rf"#define STAN_{name} (\d+)", text) for name in ("MAJOR", "MINOR", "PATCH")]
+    if not all(parts):
+        raise ToolchainError(f"cannot read Stan's version from {include_dir}/stan/version.hpp")
+    return ".".join(match.group(1) for match in parts if match)
+
+
+def _choose_compiler() -> tuple[Path, str, str]:
+    """``$LLB_CXX`` if set, else clang++-16, clang++, g++ (first found)."""
+    return _choose_compiler_from(os.environ.get("LLB_CXX"))
+
+
+@functools.lru_cache(maxsize=None)
+def _choose_compiler_from(requested: str | None) -> tuple[Path, str, str]:
+    candidates = (requested,) if requested else _COMPILER_CANDIDATES
+    for name in candidates:
+        path = shutil.which(name) if name else None
+        if path is None:
+            continue
+        result = run_command([path, "--version"], timeout=30)
+        if not result.ok:
+            continue
+        first_line = result.stdout.splitlines()[0] if result.stdout else name
+        kind = "clang" if "clang" in first_line else "gcc"
+        return Path(path), kind, first_line.strip()
+    if requested:
+        raise ToolchainError(f"LLB_CXX={requested} is not a working C++ compiler; unset it or point it at clang++ or g++")
+    raise ToolchainError("no C++ compiler found; install clang-16 (apt-get install clang-16) or g++")
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock held on ``path`` (created if needed) across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_once(target: Path, build) -> Path:
+    """Create ``target`` with ``build(tmp_path)`` unless it exists; safe under concurrency.
+
+    ``build`` writes into a temporary path beside the target, which is then renamed into place, so a
+    reader never sees a half-written file and a crashed build leaves nothing behind.
+    """
+    if target.exists():
+        return target
+    with file_lock(target.with_name(target.name + ".lock")):
+        if target.exists():
+            return target
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
+            tmp_target = Path(tmp) / target.name
+            build(tmp_target)
+            os.replace(tmp_target, target)
+    return target
+
+
+def precompiled_header(toolchain: Toolchain) -> tuple[str, ...]:
+    """Build (once) the precompiled model header; returns the compiler flags that use it."""
+    pch_dir = toolchain.build_dir / "pch"
+    pch_dir.mkdir(parents=True, exist_ok=True)
+    header = pch_dir / "llb_model_header.hpp"
+    if not header.exists():
+        with file_lock(pch_dir / "header.lock"):
+            if not header.exists():
+                tmp = header.with_suffix(".tmp")
+                tmp.write_text("#include <stan/model/model_header.hpp>\n")
+                os.replace(tmp, header)
+    if toolchain.compiler_kind == "clang":
+        target = pch_dir / "llb_model_header.hpp.pch"
+        extra = ("-fpch-instantiate-templates",)
+        use_flags = ("-include-pch", str(target))
+    else:  # g++ picks up header.gch when the header is included by name
+        target = pch_dir / "llb_model_header.hpp.gch"
+        extra = ()
+        use_flags = ("-include", str(header))
+
+    def build(tmp_target: Path) -> None:
+        logger.info("building the precompiled Stan header (once per toolchain; about 20-40 s)")
+        result = run_command(
+            [toolchain.compiler, *toolchain.cxxflags, *extra, "-x", "c++-header", header, "-o", tmp_target],
+            timeout=COMPILE_TIMEOUT,
+        )
+        if not result.ok:
+            raise ToolchainError(f"building the precompiled header failed: {result.describe()}: {_first_error(result.stderr)}")
+
+    build_once(target, build)
+    return use_flags
+
+
+def runner_object(toolchain: Toolchain) -> Path:
+    """Build (once) llb's C++ runner, linked unchanged into every model library."""
+    source_hash = hashlib.sha256(RUNNER_SOURCE.read_bytes()).hexdigest()[:16]
+    target = toolchain.build_dir / f"llb_runner-{source_hash}.o"
+    pch_flags = precompiled_header(toolchain)
+
+    def build(tmp_target: Path) -> None:
+        logger.info("building llb's C++ runner (once per toolchain; about 10-20 s)")
+        result = run_command(
+            [toolchain.compiler, *toolchain.cxxflags, *pch_flags, "-c", RUNNER_SOURCE, "-o", tmp_target],
+            timeout=COMPILE_TIMEOUT,
+        )
+        if not result.ok:
+            raise ToolchainError(f"building llb's runner failed: {result.describe()}: {_first_error(result.stderr)}")
+
+    return build_once(target, build)
+
+
+def _first_error(stderr: str) -> str:
+    for line in stderr.splitlines():
+        if "error" in line:
+            return line.strip()[:300]
+    return stderr.strip().splitlines()[-1][:300] if stderr.strip() else "no output"
