@@ -18,8 +18,8 @@ from .errors import LlbError
 EXIT_PROGRAM_FAILED = 1
 EXIT_USAGE = 2
 
-console = Console(stderr=False, highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--json", action="store_true", help="print a JSON document instead of tables")
     fit.set_defaults(handler=_cmd_fit)
+
+    tools = commands.add_parser("toolchain", help="show the Stan toolchain and cache llb uses")
+    tools.add_argument("--build", action="store_true", help="build the precompiled header and runner now")
+    tools.set_defaults(handler=_cmd_toolchain)
     return parser
 
 
@@ -88,6 +92,22 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     else:
         _print_fit(report, args.program)
     return 0 if report.ok else EXIT_PROGRAM_FAILED
+
+
+def _cmd_toolchain(args: argparse.Namespace) -> int:
+    import time
+
+    from .toolchain import find_toolchain, runner_object
+
+    toolchain = find_toolchain()
+    console.print(f"stanc:     {toolchain.stanc} (Stan {toolchain.stan_version})", markup=False)
+    console.print(f"compiler:  {toolchain.compiler} ({toolchain.compiler_version})", markup=False)
+    console.print(f"cache:     {toolchain.build_dir}", markup=False)
+    if args.build:
+        start = time.perf_counter()
+        runner = runner_object(toolchain)
+        console.print(f"runner:    {runner} (ready in {time.perf_counter() - start:.1f} s)", markup=False)
+    return 0
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

@@ -256,8 +256,7 @@ class StanModel:
         )  # fmt: skip
         messages = self.messages()
         if rc != 0:
-            reason = error.value.decode(errors="replace")
-            raise ModelRuntimeError(_last_line(reason) if rc == 1 else reason)
+            raise ModelRuntimeError(_failure_reason(error.value.decode(errors="replace"), messages))
         ncols = len(SAMPLER_COLUMNS)
         return ChainOutput(draws[:, :ncols], draws[:, ncols:], unconstrained, stepsize.value, inv_metric, messages)
 
@@ -277,9 +276,16 @@ class StanModel:
         self.close()
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "sampler failed"
+def _failure_reason(error: str, messages: str) -> str:
+    """One line: the sampler's verdict and the model's last exception (a reject() message, a bad argument)."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    reason = lines[-1] if lines else "sampler failed"
+    exceptions = [line.strip() for line in messages.splitlines() if line.strip().startswith("Exception:")]
+    if exceptions:
+        cause = exceptions[-1].removeprefix("Exception:").strip()
+        if cause not in reason:
+            reason = f"{reason.rstrip('.')}: {cause}"
+    return reason
 
 
 def describe_data_error(message: str) -> str:

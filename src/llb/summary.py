@@ -78,14 +78,26 @@ def _ess_basic(x: np.ndarray) -> float:
         var_plus += x.mean(axis=1).var(ddof=1)
     rho = 1.0 - (within - acov.mean(axis=0)) / var_plus
     rho[0] = 1.0
-    # Geyer's initial positive and initial monotone sequences over pairs of lags.
-    pair_sums = rho[:-1:2] + rho[1::2]
-    positive = np.flatnonzero(pair_sums <= 0)
-    if positive.size:
-        pair_sums = pair_sums[: positive[0]]
-    pair_sums = np.minimum.accumulate(pair_sums)
-    tau = -1.0 + 2.0 * pair_sums.sum()
-    tau = max(tau, 1.0 / math.log10(chains * draws))  # cap at ESS = S log10 S, as Stan does
+    # Geyer's initial positive sequence: add pairs (rho[t], rho[t+1]) for odd t while their sum is
+    # positive; a positive even term of the first failing pair is kept once (helps antithetic chains).
+    kept = np.zeros_like(rho)
+    kept[:2] = rho[:2]
+    t = 1
+    even, odd = 1.0, rho[1]
+    while t < draws - 3 and even + odd > 0:
+        even, odd = rho[t + 1], rho[t + 2]
+        if even + odd >= 0:
+            kept[t + 1], kept[t + 2] = even, odd
+        t += 2
+    last = t - 2  # last index of the last pair kept
+    if even > 0:
+        kept[last + 1] = even
+    # initial monotone sequence: pair sums may not increase
+    for t in range(1, last - 1, 2):
+        if kept[t + 1] + kept[t + 2] > kept[t - 1] + kept[t]:
+            kept[t + 1] = kept[t + 2] = (kept[t - 1] + kept[t]) / 2
+    tau = -1.0 + 2.0 * kept[: last + 1].sum() + kept[last + 1]
+    tau = max(tau, 1.0 / math.log10(chains * draws))  # caps ESS at S log10 S, as Stan does
     return float(chains * draws / tau)
 
 

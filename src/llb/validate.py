@@ -10,6 +10,7 @@ declares (data inputs, parameters, transformed parameters, generated quantities)
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import time
@@ -98,11 +99,15 @@ def validate_program(source: str, *, toolchain: Toolchain | None = None) -> Vali
     with tempfile.TemporaryDirectory(prefix="llb-stanc-") as tmp:
         path = Path(tmp) / PROGRAM_FILENAME
         path.write_text(source)
+        # stanc prints pedantic warnings only when generating code, and --info only on its own.
         result = run_command(
-            [toolchain.stanc, "--info", "--warn-pedantic", f"--filename-in-msg={PROGRAM_FILENAME}", PROGRAM_FILENAME],
+            [toolchain.stanc, "--warn-pedantic", f"--filename-in-msg={PROGRAM_FILENAME}", f"--o={os.devnull}", PROGRAM_FILENAME],
             cwd=tmp,
             timeout=STANC_TIMEOUT,
         )
+        if result.ok:
+            warnings = parse_warnings(result.stderr)
+            result = run_command([toolchain.stanc, "--info", PROGRAM_FILENAME], cwd=tmp, timeout=STANC_TIMEOUT)
     seconds = time.perf_counter() - start
     if result.timed_out:
         return Validation(False, f"stanc did not finish within {STANC_TIMEOUT:.0f} s", None, seconds=seconds)
@@ -113,7 +118,7 @@ def validate_program(source: str, *, toolchain: Toolchain | None = None) -> Vali
         info = parse_info(json.loads(result.stdout))
     except (json.JSONDecodeError, KeyError, TypeError) as error:
         return Validation(False, f"cannot read stanc --info output ({error})", None, seconds=seconds)
-    return Validation(True, None, info, warnings=parse_warnings(result.stderr), seconds=seconds)
+    return Validation(True, None, info, warnings=warnings, seconds=seconds)
 
 
 def describe_stanc_error(text: str) -> tuple[str, int | None, int | None]:

@@ -1,0 +1,14 @@
+# make install: everything llb needs (clang-16 via apt, Python packages, the Stan build cache)
+# make test:    the test suite (installs first, so it works on a fresh machine)
+PYTHON ?= python3
+
+.PHONY: install test demo
+
+install:
+	bash scripts/setup.sh
+
+test: install
+	$(PYTHON) -m pytest -q
+
+demo: install
+	llb fit examples/coin/programs/beta_binomial.stan --data examples/coin/data.json

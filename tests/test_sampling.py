@@ -1,0 +1,90 @@
+"""NUTS recovers exact conjugate posteriors within Monte Carlo error.
+
+Tolerances are 4.5 Monte Carlo standard errors (per check, a false alarm about once in 150,000 runs),
+with the effective sample size estimated from the draws themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from conftest import make_model
+from llb.sample import SamplerConfig, sample_nuts
+from llb.summary import ess_bulk, ess_tail, rhat
+
+Z = 4.5
+
+
+@pytest.fixture(scope="module")
+def conjugate_fit(compiled):
+    rng = np.random.default_rng(7)
+    data = {
+        "N": 12, "y": rng.normal(1.3, 2.0, size=12).round(4).tolist(), "sigma": 2.0, "mu0": 0.0, "tau0": 3.0,
+        "n": 20, "h": 14, "alpha": 2.0, "beta": 2.0,
+        "M": 9, "counts": rng.poisson(3.4, size=9).tolist(), "shape": 1.5, "rate": 0.5,
+    }  # fmt: skip
+    with make_model(compiled("conjugate.stan"), data) as model:
+        fit = sample_nuts(model, SamplerConfig(chains=4, warmup=1000, draws=2000, seed=11))
+    return data, fit
+
+
+def exact_posteriors(data: dict) -> dict:
+    y = np.array(data["y"])
+    precision = 1 / data["tau0"] ** 2 + len(y) / data["sigma"] ** 2
+    mean = (data["mu0"] / data["tau0"] ** 2 + y.sum() / data["sigma"] ** 2) / precision
+    return {
+        "mu": stats.norm(mean, precision**-0.5),
+        "theta": stats.beta(data["alpha"] + data["h"], data["beta"] + data["n"] - data["h"]),
+        "lambda": stats.gamma(data["shape"] + sum(data["counts"]), scale=1 / (data["rate"] + data["M"])),
+        "y_new": stats.norm(mean, np.sqrt(1 / precision + data["sigma"] ** 2)),
+    }
+
+
+@pytest.mark.parametrize("name", ["mu", "theta", "lambda", "y_new"])
+def test_posterior_moments_and_quantiles_within_monte_carlo_error(conjugate_fit, name):
+    data, fit = conjugate_fit
+    exact = exact_posteriors(data)[name]
+    x = fit.column(name)
+    assert rhat(x) < 1.01
+    ess = min(ess_bulk(x), ess_tail(x))
+    assert ess > 1000
+    sd = exact.std()
+    assert abs(x.mean() - exact.mean()) < Z * sd / np.sqrt(ess)
+    excess_kurtosis = float(exact.stats(moments="k"))
+    sd_error = sd * np.sqrt((excess_kurtosis + 2) / (4 * ess))
+    assert abs(x.std(ddof=1) - sd) < Z * sd_error
+    for p in (0.05, 0.95):
+        q = exact.ppf(p)
+        quantile_error = np.sqrt(p * (1 - p) / ess) / exact.pdf(q)
+        assert abs(np.quantile(x, p) - q) < Z * quantile_error
+
+
+def test_sampler_diagnostics_are_recorded(conjugate_fit):
+    _, fit = conjugate_fit
+    assert fit.draws.shape == (4, 2000, 4)
+    assert fit.unconstrained.shape == (4, 2000, 3)
+    assert fit.num_divergent == 0
+    diagnostics = fit.diagnostics()
+    assert all(0 < s < 3 for s in diagnostics["stepsize"])
+    assert 0.6 < diagnostics["mean_accept_stat"] < 1.0
+    assert fit.inv_metric.shape == (4, 3) and np.all(fit.inv_metric > 0)
+
+
+def test_unconstrained_draws_match_constrained_draws(conjugate_fit):
+    _, fit = conjugate_fit
+    # theta = logistic(t), lambda = exp(t)
+    np.testing.assert_allclose(fit.column("mu"), fit.unconstrained[:, :, 0], rtol=1e-12)
+    np.testing.assert_allclose(fit.column("theta"), 1 / (1 + np.exp(-fit.unconstrained[:, :, 1])), rtol=1e-9)
+    np.testing.assert_allclose(fit.column("lambda"), np.exp(fit.unconstrained[:, :, 2]), rtol=1e-9)
+
+
+def test_same_seed_same_draws_and_chains_differ(compiled):
+    data = {"N": 3, "y": [0.1, 0.5, -0.2]}
+    config = SamplerConfig(chains=2, warmup=200, draws=100, seed=5)
+    with make_model(compiled("normal.stan"), data) as model:
+        first = sample_nuts(model, config)
+        second = sample_nuts(model, config)
+    np.testing.assert_array_equal(first.draws, second.draws)
+    assert not np.array_equal(first.draws[0], first.draws[1])
