@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy import integrate, stats
 
 from conftest import STAN_DIR
 
@@ -35,7 +38,17 @@ def test_fit_json_document(compiled):
     assert document["status"] == "ok" and document["reason"] is None
     assert set(document["summary"]) == {"mu", "sigma", "y_rep"}
     assert set(document["summary"]["mu"]) == {"mean", "sd", "q05", "q50", "q95", "rhat", "ess_bulk", "ess_tail"}
-    assert document["log_evidence"] is None
+    # log evidence against quadrature: mu ~ N(0, 10) integrates out exactly, sigma ~ lognormal(0, 1) numerically
+    y = np.array(json.loads(NORMAL_DATA.read_text())["y"])
+
+    def integrand(sigma: float) -> float:
+        cov = sigma**2 * np.eye(y.size) + 100.0
+        return math.exp(stats.multivariate_normal(np.zeros(y.size), cov).logpdf(y) + stats.lognorm(1.0).logpdf(sigma) + 10)
+
+    exact = math.log(integrate.quad(integrand, 0, np.inf, limit=200)[0]) - 10
+    error = document["log_evidence"] - exact
+    assert abs(error) < 0.1 and abs(error) < 4.5 * document["evidence"]["mc_se"]
+    assert document["evidence"]["method"] == "bridge"
     assert document["diagnostics"]["divergences"] >= 0
     assert {"validate", "compile", "sample"} <= set(document["timings"])
     assert document["compile"]["cache_hit"] is True
@@ -55,13 +68,13 @@ def test_syntax_error_is_one_line(tmp_path):
     program = tmp_path / "bad.stan"
     program.write_text("parameters { real mu }\nmodel { mu ~ normal(0, 1); }\n")
     result = llb("fit", program)
-    assert_one_line_error(result, "invalid: syntax error at line 1, column 21:")
+    assert_one_line_error(result, 'invalid: syntax error at line 1, column 21: ";" expected after variable declaration.')
 
 
 def test_undeclared_variable_is_one_line(tmp_path):
     program = tmp_path / "bad.stan"
     program.write_text("parameters { real mu; }\nmodel { mu ~ normal(m0, 1); }\n")
-    assert_one_line_error(llb("fit", program), "Identifier 'm0' not in scope")
+    assert_one_line_error(llb("fit", program), "invalid: semantic error at line 2, column 20: Identifier 'm0' not in scope.")
 
 
 def test_include_is_one_line(tmp_path):

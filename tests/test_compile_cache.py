@@ -88,3 +88,11 @@ def test_two_model_libraries_in_one_process_stay_separate(compiled):
 
 CONJUGATE_DATA = """{"N": 1, "y": [0.5], "sigma": 1, "mu0": 0, "tau0": 1, "n": 3, "h": 1, "alpha": 1, "beta": 1,
  "M": 2, "counts": [1, 2], "shape": 1, "rate": 1}"""
+
+
+def test_failed_builds_leave_nothing_in_the_cache(toolchain):
+    models = toolchain.cache_dir / "models"
+    before = sorted(p.name for p in models.rglob("*"))
+    with pytest.raises(ProgramError):
+        compile_program("parameters { real mu; }\nmodel { mu ~ normal(0, undefined_scale); }\n", toolchain=toolchain)
+    assert sorted(p.name for p in models.rglob("*")) == before

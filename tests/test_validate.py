@@ -9,15 +9,13 @@ def test_syntax_error_has_line_column_and_message(toolchain):
     result = validate_program("parameters {\n  real mu\n}\nmodel { mu ~ normal(0, 1); }\n", toolchain=toolchain)
     assert not result.ok
     assert result.line == 3 and result.column == 0
-    assert result.error.startswith("syntax error at line 3, column 0:")
-    assert "expected" in result.error and "\n" not in result.error
+    assert result.error == 'syntax error at line 3, column 0: ";" expected after variable declaration.'
 
 
 def test_undeclared_variable_is_named(toolchain):
     result = validate_program("parameters { real mu; }\nmodel { mu ~ normal(nu, 1); }\n", toolchain=toolchain)
     assert not result.ok
-    assert result.error.startswith("semantic error at line 2, column 20:")
-    assert "'nu'" in result.error
+    assert result.error == "semantic error at line 2, column 20: Identifier 'nu' not in scope. Did you mean 'mu'?"
 
 
 def test_include_is_refused_before_stanc_sees_it(toolchain):

@@ -18,7 +18,7 @@ from .errors import LlbError
 EXIT_PROGRAM_FAILED = 1
 EXIT_USAGE = 2
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -40,13 +40,49 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--warmup", type=int, default=1000)
     fit.add_argument("--draws", type=int, default=1000)
     fit.add_argument("--seed", type=int, default=0)
+    _add_evidence_option(fit)
     fit.add_argument("--json", action="store_true", help="print a JSON document instead of tables")
     fit.set_defaults(handler=_cmd_fit)
+
+    run = commands.add_parser("run", help="answer a problem by weighting many candidate programs")
+    run.add_argument("problem", type=Path, help="problem folder with problem.toml and data.json")
+    run.add_argument("--programs", type=Path, help="folder of candidate .stan programs (no LLM is asked)")
+    run.add_argument("--n-models", type=int, help="use at most this many candidates")
+    run.add_argument("--out", type=Path, help="run folder (default llb-runs/<problem name>); an existing run continues")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--chains", type=int, default=4)
+    run.add_argument("--warmup", type=int, default=1000)
+    run.add_argument("--draws", type=int, default=1000)
+    _add_evidence_option(run)
+    run.add_argument("--quiet", action="store_true", help="print only the final summary")
+    run.set_defaults(handler=_cmd_run)
 
     tools = commands.add_parser("toolchain", help="show the Stan toolchain and cache llb uses")
     tools.add_argument("--build", action="store_true", help="build the precompiled header and runner now")
     tools.set_defaults(handler=_cmd_toolchain)
     return parser
+
+
+def _add_evidence_option(parser: argparse.ArgumentParser) -> None:
+    from .evidence import DEFAULT_METHOD, METHODS
+
+    parser.add_argument(
+        "--evidence",
+        choices=METHODS,
+        default=DEFAULT_METHOD,
+        help="marginal likelihood estimator: bridge sampling (default), importance sampling, or the paper's IW bound",
+    )
+
+
+def _settings(args: argparse.Namespace):
+    from .fit import FitSettings
+    from .sample import SamplerConfig
+
+    try:
+        config = SamplerConfig(chains=args.chains, warmup=args.warmup, draws=args.draws, seed=args.seed)
+    except ValueError as error:
+        raise LlbError(str(error)) from None
+    return FitSettings(sampler=config, evidence_method=args.evidence)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("llb: interrupted", markup=False)
         return 130
+    except Exception as error:  # a bug in llb, not a user mistake: one line unless -v asks for more
+        if args.verbose:
+            raise
+        err_console.print(f"llb: internal error: {type(error).__name__}: {error} (rerun with -v for details)", markup=False)
+        return 3
 
 
 def _read_program(path: Path) -> str:
@@ -77,21 +118,98 @@ def _read_program(path: Path) -> str:
 def _cmd_fit(args: argparse.Namespace) -> int:
     from .data import load_data
     from .fit import fit_program
-    from .sample import SamplerConfig
 
     source = _read_program(args.program)
     data = load_data(args.data) if args.data else {}
-    try:
-        config = SamplerConfig(chains=args.chains, warmup=args.warmup, draws=args.draws, seed=args.seed)
-    except ValueError as error:
-        raise LlbError(str(error)) from None
+    settings = _settings(args)
     with console.status("validating, compiling and sampling", spinner="dots") if not args.json else contextlib.nullcontext():
-        report = fit_program(source, data, config=config)
+        report = fit_program(source, data, settings=settings)
     if args.json:
         print(json.dumps(report.to_json(), indent=1))
     else:
         _print_fit(report, args.program)
     return 0 if report.ok else EXIT_PROGRAM_FAILED
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .problem import load_problem
+    from .run import read_program_folder, run_problem
+
+    problem = load_problem(args.problem)
+    settings = _settings(args)
+    if args.programs is not None:
+        candidates = read_program_folder(args.programs)
+        origin = f"the {len(candidates)} programs in {args.programs}"
+    elif (args.problem / "programs").is_dir():
+        candidates = read_program_folder(args.problem / "programs")
+        origin = f"the {len(candidates)} recorded programs in {args.problem / 'programs'} (no --programs given and no LLM asked)"
+    else:
+        raise LlbError(f"no candidate programs: pass --programs DIR or put .stan files in {args.problem / 'programs'}")
+    if args.n_models is not None:
+        if args.n_models < 1:
+            raise LlbError("--n-models must be at least 1")
+        candidates = candidates[: args.n_models]
+        origin += f", first {len(candidates)} used"
+    out = args.out or Path("llb-runs") / args.problem.resolve().name
+    if not args.quiet:
+        console.print(f"problem: {problem.root}  goal: {problem.goal.declaration_text()}", markup=False)
+        if problem.declarations_inferred:
+            console.print("data declarations inferred from data.json", markup=False)
+        console.print(f"candidates: {origin}", markup=False)
+        console.print(f"run folder: {out}", markup=False)
+
+    def progress(record, reused: bool) -> None:
+        if args.quiet:
+            return
+        note = " (duplicate)" if record.duplicate_of else (" (from an earlier run)" if reused else "")
+        evidence = f"  log Z {record.log_evidence:.2f}" if record.log_evidence is not None else ""
+        reason = f"  {record.reason}" if record.reason else ""
+        console.print(f"  {record.id}: {record.status}{evidence}{note}{reason}", markup=False, soft_wrap=True)
+
+    result = run_problem(problem, candidates, out_dir=out, settings=settings, seed=args.seed, on_program=progress)
+    _print_run(result, quiet=args.quiet)
+    console.print(f"wrote {out / 'result.json'}", markup=False)
+    return 0 if result["num_valid"] > 0 else EXIT_PROGRAM_FAILED
+
+
+def _print_run(result: dict, *, quiet: bool) -> None:
+    names = result["goal"]["names"]
+    if not quiet:
+        table = Table(title="programs (by weight)", title_justify="left")
+        for column in ("program", "status", "log evidence", "± se", "weight", "goal mean" if len(names) == 1 else f"mean {names[0] if names else ''}"):
+            table.add_column(column, justify="left" if column in ("program", "status") else "right")
+        ordered = sorted(result["models"], key=lambda m: (-m["weight"], m["status"] != "ok", m["id"]))
+        for model in ordered:
+            mean = (model["goal_mean"] or {}).get(names[0]) if names else None
+            table.add_row(
+                model["id"] + (f" (= {model['duplicate_of']})" if model["duplicate_of"] else ""),
+                model["status"],
+                _fmt(model["log_evidence"], 5),
+                _fmt(model["log_evidence_se"], 2),
+                f"{model['weight']:.3f}",
+                _fmt(mean),
+            )
+        console.print(table)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result["counts"].items()))
+    console.print(
+        f"{result['num_programs']} programs ({result['num_unique']} distinct): {counts}; "
+        f"effective number of programs under the evidence weights: {result['weights_ess']:.2f}",
+        markup=False,
+    )
+    posterior = result["posterior"]
+    if not posterior["llb"]:
+        console.print("no valid program: there is no posterior to report", markup=False)
+        return
+    table = Table(title="posterior of the goal: evidence-weighted (LLB) and flat average", title_justify="left")
+    for column in ("element", "LLB mean", "sd", "5%", "50%", "95%", "flat mean", "flat 5%", "flat 95%"):
+        table.add_column(column, justify="left" if column == "element" else "right")
+    shown = names[:20]
+    for name in shown:
+        llb, flat = posterior["llb"][name], posterior["flat"][name]
+        table.add_row(name, _fmt(llb["mean"]), _fmt(llb["sd"]), _fmt(llb["q05"]), _fmt(llb["q50"]), _fmt(llb["q95"]), _fmt(flat["mean"]), _fmt(flat["q05"]), _fmt(flat["q95"]))
+    console.print(table)
+    if len(names) > len(shown):
+        console.print(f"({len(names) - len(shown)} more elements in result.json)", markup=False)
 
 
 def _cmd_toolchain(args: argparse.Namespace) -> int:
@@ -129,10 +247,17 @@ def _print_fit(report, program: Path) -> None:
             _fmt(row["q95"]), _fmt(row["rhat"], 4), _fmt(row["ess_bulk"], 4),
         )  # fmt: skip
     console.print(table)
-    diagnostics = report.fit.diagnostics()
+    diagnostics = report.diagnostics()
     hit = " (cache hit)" if report.compiled and report.compiled.cache_hit else ""
     timings = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in report.timings.items())
-    console.print(f"divergent transitions: {diagnostics['divergences']}; max tree depth hits: {diagnostics['max_treedepth_hits']}")
+    console.print(f"divergent transitions: {diagnostics['divergences']} (adapt_delta {diagnostics['adapt_delta']}); max tree depth hits: {diagnostics['max_treedepth_hits']}")
+    if report.evidence is not None:
+        evidence = report.evidence
+        console.print(
+            f"log evidence: {report.log_evidence:.3f} ± {evidence.mc_se:.3f} ({evidence.method}; proposal Pareto k {evidence.pareto_k:.2f})"
+        )
+    for correction in report.prior_check.corrections if report.prior_check else ():
+        console.print(f"prior correction: {correction.description}", markup=False)
     console.print(f"timings: {timings}{hit}")
     for warning in report.validation.warnings if report.validation else ():
         console.print(f"stanc warning: {warning}", markup=False)

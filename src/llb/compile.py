@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ProgramError
 from .process import run_command
-from .toolchain import COMPILE_TIMEOUT, RUNNER_SOURCE, Toolchain, build_once, find_toolchain, precompiled_header, runner_object
+from .toolchain import COMPILE_TIMEOUT, RUNNER_SOURCE, Toolchain, file_lock, find_toolchain, precompiled_header, runner_object
 from .validate import PROGRAM_FILENAME, STANC_TIMEOUT, describe_stanc_error, refusal_reason
 
 LIBRARY_NAME = "model.so"
@@ -93,7 +95,9 @@ def compile_program(source: str, *, toolchain: Toolchain | None = None) -> Compi
     """Return the cached library for ``source``, building it if needed.
 
     Raises ProgramError(stage="validate") if stanc rejects the program and
-    ProgramError(stage="compile") if the C++ compiler or linker fails.
+    ProgramError(stage="compile") if the C++ compiler or linker fails. A program's folder is built
+    under a temporary name and renamed into place, so a failed or killed build leaves nothing in
+    the cache; lock files live apart, under ``locks/``.
     """
     start = time.perf_counter()
     toolchain = toolchain or find_toolchain()
@@ -104,15 +108,18 @@ def compile_program(source: str, *, toolchain: Toolchain | None = None) -> Compi
     target = library_path(key, toolchain)
     if target.exists():
         return CompiledProgram(key, target, True, time.perf_counter() - start)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    timings: dict[str, float] = {}
-
-    def build(tmp_library: Path) -> None:
-        timings.update(_build_library(source, key, tmp_library, toolchain))
-
-    build_once(target, build)
-    if not timings:  # another process built it while this one waited for the lock
-        return CompiledProgram(key, target, True, time.perf_counter() - start)
+    with file_lock(toolchain.cache_dir / "locks" / f"{key}.lock"):
+        if target.exists():  # another process built it while this one waited
+            return CompiledProgram(key, target, True, time.perf_counter() - start)
+        final_dir = target.parent
+        final_dir.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=final_dir.parent, prefix=f".build-{key[:8]}-") as tmp:
+            work = Path(tmp) / key
+            work.mkdir()
+            timings = _build_library(source, key, work, toolchain)
+            if final_dir.exists():  # left by an older, interrupted layout
+                shutil.rmtree(final_dir)
+            os.rename(work, final_dir)
     return CompiledProgram(
         key,
         target,
@@ -124,14 +131,13 @@ def compile_program(source: str, *, toolchain: Toolchain | None = None) -> Compi
     )
 
 
-def _build_library(source: str, key: str, library: Path, toolchain: Toolchain) -> dict[str, float]:
-    """stanc -> C++ object -> shared library, all inside the temporary build folder."""
+def _build_library(source: str, key: str, work: Path, toolchain: Toolchain) -> dict[str, float]:
+    """stanc -> C++ object -> shared library, all inside the folder ``work``."""
     pch_flags = precompiled_header(toolchain)
     runner = runner_object(toolchain)
-    work = library.parent
     stan_file = work / PROGRAM_FILENAME
     stan_file.write_text(source)
-    hpp, obj = work / "model.hpp", work / "model.o"
+    hpp, obj, library = work / "model.hpp", work / "model.o", work / LIBRARY_NAME
 
     stanc = run_command(
         [toolchain.stanc, f"--name=llb_model_{key}", f"--filename-in-msg={PROGRAM_FILENAME}", f"--o={hpp}", stan_file],
@@ -155,12 +161,10 @@ def _build_library(source: str, key: str, library: Path, toolchain: Toolchain) -
     )
     if not link.ok:
         raise ProgramError(f"linking failed: {_compiler_error(link.stderr, link.describe())}", stage="compile")
-    final_dir = library_path(key, toolchain).parent
-    (final_dir / PROGRAM_FILENAME).write_text(source)
+    hpp.unlink()
+    obj.unlink()
     manifest = {"key": key, "toolchain": toolchain.key, "compiler": toolchain.compiler_version, "stan": toolchain.stan_version}
-    tmp_manifest = final_dir / ".build.json.tmp"
-    tmp_manifest.write_text(json.dumps(manifest, indent=1))
-    os.replace(tmp_manifest, final_dir / "build.json")
+    (work / "build.json").write_text(json.dumps(manifest, indent=1))
     return {"stanc": stanc.seconds, "compile": cxx.seconds, "link": link.seconds}
 
 

@@ -1,21 +1,29 @@
-"""Fit one program end to end: validate, check data, compile, sample, summarise.
+"""Fit one program end to end: validate, check interface and priors, compile, sample, estimate evidence.
 
-This is ``llb fit`` and, later, the per-program work of ``llb run``. A program that fails at any stage
-is an expected outcome: the report carries a status word and a one-line reason, never an exception.
+This is ``llb fit`` and the per-program work of ``llb run``. A program that fails at any stage is an
+expected outcome: the report carries a status word and a one-line reason, never an exception.
+Everything here is plain data in, plain data out, so it can run in any worker process.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from .compile import CompiledProgram, compile_program
 from .data import check_data
 from .errors import DataError, ProgramError
+from .evidence import DEFAULT_METHOD, DEFAULT_NUM_PROPOSAL, Evidence, estimate_evidence
 from .model import ModelRuntimeError, StanModel
+from .priors import PriorCheck, check_priors
+from .reparam import noncentre
 from .sample import Fit, SamplerConfig, sample_nuts
+from .stan_syntax import Declaration
 from .summary import summarise
 from .toolchain import Toolchain, find_toolchain
 from .validate import Validation, validate_program
@@ -23,9 +31,38 @@ from .validate import Validation, validate_program
 # Status words, in pipeline order.
 OK = "ok"
 INVALID = "invalid"  # stanc rejected or llb refused the program
-DATA_ERROR = "data_error"  # the data do not match the program's declarations
+DATA_ERROR = "data_error"  # the program's data declarations do not match the data
+GOAL_ERROR = "goal_error"  # the program does not define the goal with the declared type and shape
+IMPROPER_PRIOR = "improper_prior"  # the prior is improper or cannot be normalised
 COMPILE_ERROR = "compile_error"
 SAMPLING_ERROR = "sampling_error"
+EVIDENCE_ERROR = "evidence_error"
+STATUSES = (OK, INVALID, DATA_ERROR, GOAL_ERROR, IMPROPER_PRIOR, COMPILE_ERROR, SAMPLING_ERROR, EVIDENCE_ERROR)
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    sampler: SamplerConfig = SamplerConfig()
+    evidence_method: str = DEFAULT_METHOD
+    num_proposal: int = DEFAULT_NUM_PROPOSAL
+    # When a fit has divergent transitions its draws (and so its evidence) are biased: refit with
+    # these higher adapt_delta targets in turn until the divergences are gone.
+    adapt_delta_ladder: tuple[float, ...] = (0.95, 0.99, 0.999)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """The quantity of interest as the problem declares it, with its shape from the data if known."""
+
+    declaration: Declaration
+    shape: tuple[int, ...] | None
+
+    def element_names(self, shape: tuple[int, ...]) -> list[str]:
+        """Stan bracket names of every element, row-major (``temp[1,1]``, ``temp[1,2]``, ...)."""
+        name = self.declaration.name
+        if not shape:
+            return [name]
+        return [f"{name}[{','.join(str(i + 1) for i in index)}]" for index in itertools.product(*map(range, shape))]
 
 
 @dataclass(frozen=True)
@@ -34,24 +71,40 @@ class FitReport:
     reason: str | None
     timings: dict[str, float]
     validation: Validation | None = None
+    prior_check: PriorCheck | None = None
     compiled: CompiledProgram | None = None
     fit: Fit | None = None
     summary: list[dict[str, Any]] = field(default_factory=list)
-    log_evidence: float | None = None
+    evidence: Evidence | None = None
+    log_evidence: float | None = None  # the estimate plus the prior corrections' constant
+    adapt_delta: float | None = None
+    reparameterisation: str | None = None  # how the program was rewritten for sampling, if it was
+    fitted_source: str | None = None  # the program actually compiled, when it differs from the one given
+    goal_names: tuple[str, ...] = ()
+    goal_draws: np.ndarray | None = None  # (chains * draws, len(goal_names))
 
     @property
     def ok(self) -> bool:
         return self.status == OK
 
+    def diagnostics(self) -> dict[str, Any] | None:
+        if self.fit is None:
+            return None
+        rhats = [row["rhat"] for row in self.summary if isinstance(row.get("rhat"), float) and math.isfinite(row["rhat"])]
+        return {**self.fit.diagnostics(), "adapt_delta": self.adapt_delta, "max_rhat": max(rhats) if rhats else None}
+
     def to_json(self) -> dict[str, Any]:
         """The ``llb fit --json`` document (NaN becomes null)."""
-        return _json_safe(
+        return json_safe(
             {
                 "status": self.status,
                 "reason": self.reason,
                 "summary": {row["name"]: {k: v for k, v in row.items() if k != "name"} for row in self.summary},
                 "log_evidence": self.log_evidence,
-                "diagnostics": self.fit.diagnostics() if self.fit else None,
+                "evidence": self.evidence.to_json() if self.evidence else None,
+                "corrections": [c.description for c in self.prior_check.corrections] if self.prior_check else [],
+                "reparameterisation": self.reparameterisation,
+                "diagnostics": self.diagnostics(),
                 "warnings": list(self.validation.warnings) if self.validation else [],
                 "messages": self.fit.messages if self.fit else "",
                 "compile": {"cache_hit": self.compiled.cache_hit, "key": self.compiled.key} if self.compiled else None,
@@ -60,67 +113,187 @@ class FitReport:
         )
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """Replace non-finite floats by None, recursively (JSON has no NaN)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
+
+
+def check_goal(validation: Validation, goal: Goal) -> str | None:
+    """Why the program's declarations cannot provide the goal, or None."""
+    assert validation.info is not None
+    name = goal.declaration.name
+    found = validation.info.find(name)
+    if found is None:
+        return f"the program does not define the goal '{name}' (declare it as a parameter, transformed parameter or generated quantity)"
+    _, variable = found
+    if variable.ndim != goal.declaration.ndim:
+        return f"the goal '{name}' has {variable.ndim} dimension(s) in the program but the problem declares {goal.declaration.ndim}"
+    if goal.declaration.base_type == "int" and variable.base_type != "int":
+        return f"the goal '{name}' must be an int, as the problem declares, but the program makes it {variable.base_type}"
+    return None
 
 
 def fit_program(
     source: str,
     data: dict[str, Any],
     *,
-    config: SamplerConfig = SamplerConfig(),
+    settings: FitSettings = FitSettings(),
+    goal: Goal | None = None,
     toolchain: Toolchain | None = None,
 ) -> FitReport:
-    """Validate, compile and sample ``source`` on ``data``; every failure becomes a status."""
+    """Run every stage on ``source``; each failure becomes a status with a one-line reason."""
     timings: dict[str, float] = {}
+    clock = time.perf_counter()
 
-    def timed(stage: str, start: float) -> None:
-        timings[stage] = time.perf_counter() - start
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + now - clock
+        clock = now
 
-    start = time.perf_counter()
     validation = validate_program(source, toolchain=toolchain)
-    timed("validate", start)
+    lap("validate")
+    report = FitReport(INVALID, validation.error, timings, validation)
     if not validation.ok or validation.info is None:
-        return FitReport(INVALID, validation.error, timings, validation)
+        return report
     try:
         checked = check_data(data, validation.info)
     except DataError as error:
-        return FitReport(DATA_ERROR, str(error), timings, validation)
+        return replace(report, status=DATA_ERROR, reason=str(error))
+    if goal is not None:
+        problem = check_goal(validation, goal)
+        if problem:
+            return replace(report, status=GOAL_ERROR, reason=problem)
 
-    start = time.perf_counter()
+    prior_check = check_priors(source, validation.warnings, toolchain=toolchain)
+    report = replace(report, prior_check=prior_check)
+    if not prior_check.ok:
+        return replace(report, status=IMPROPER_PRIOR, reason=prior_check.reason)
+    if prior_check.rewritten:
+        rewritten = validate_program(prior_check.source, toolchain=toolchain)
+        if not rewritten.ok:
+            return replace(report, status=IMPROPER_PRIOR, reason=f"a bounded parameter's prior cannot be truncated to its bounds ({rewritten.error})")
+    report = replace(report, fitted_source=prior_check.source if prior_check.rewritten else None)
+    lap("priors")
+
+    loaded = _compile_and_load(prior_check.source, checked, settings.sampler.seed, toolchain)
+    lap("compile")
+    if isinstance(loaded, FitReport):
+        return replace(report, status=loaded.status, reason=loaded.reason, compiled=loaded.compiled)
+    compiled, model = loaded
+    report = replace(report, compiled=compiled)
+    try:
+        return _sample_and_weigh(model, report, settings, goal, checked, toolchain, lap)
+    finally:
+        model.close()
+
+
+def _compile_and_load(source: str, data: dict[str, Any], seed: int, toolchain: Toolchain | None) -> tuple[CompiledProgram, StanModel] | FitReport:
+    """The compiled program instantiated with the data, or a report saying why not."""
     try:
         compiled = compile_program(source, toolchain=toolchain or find_toolchain())
     except ProgramError as error:
-        timed("compile", start)
-        status = INVALID if error.stage == "validate" else COMPILE_ERROR
-        return FitReport(status, str(error), timings, validation)
-    timed("compile", start)
-
-    start = time.perf_counter()
+        return FitReport(INVALID if error.stage == "validate" else COMPILE_ERROR, str(error), {})
     try:
-        model = StanModel(compiled.library, checked, seed=config.seed)
+        return compiled, StanModel(compiled.library, data, seed=seed)
     except DataError as error:
-        timed("load", start)
-        return FitReport(DATA_ERROR, str(error), timings, validation, compiled)
-    timed("load", start)
+        return FitReport(DATA_ERROR, str(error), {}, compiled=compiled)
 
-    start = time.perf_counter()
+
+def _sample_and_weigh(
+    model: StanModel,
+    report: FitReport,
+    settings: FitSettings,
+    goal: Goal | None,
+    data: dict[str, Any],
+    toolchain: Toolchain | None,
+    lap,
+) -> FitReport:
+    sizes = {variable.name: variable.size for variable in model.variables}
+    goal_names: list[str] = []
+    if goal is not None:
+        shape = next(v.shape for v in model.variables if v.name == goal.declaration.name)
+        if goal.shape is not None and tuple(shape) != tuple(goal.shape):
+            return replace(report, status=GOAL_ERROR, reason=f"the goal '{goal.declaration.name}' has shape {list(shape)} in the program but {list(goal.shape)} in the problem")
+        goal_names = goal.element_names(shape)
+    lap("load")
+
+    config = settings.sampler
+    alternative: StanModel | None = None
     try:
         fit = sample_nuts(model, config)
+        if fit.num_divergent > 0:
+            # Divergences bias the draws and the evidence. A funnel from a hierarchical prior is
+            # fixed by non-centring (the same model); keep whichever version diverges less.
+            found = _noncentred_fit(report, data, config, toolchain)
+            if found is not None:
+                alternative, compiled, alternative_fit, rewrite = found
+                if alternative_fit.num_divergent < fit.num_divergent:
+                    model, fit = alternative, alternative_fit
+                    report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
+        for delta in settings.adapt_delta_ladder:
+            if fit.num_divergent == 0 or delta <= config.adapt_delta:
+                continue
+            config = replace(config, adapt_delta=delta)
+            fit = sample_nuts(model, config)
     except ModelRuntimeError as error:
-        timed("sample", start)
-        return FitReport(SAMPLING_ERROR, f"sampling failed: {error}", timings, validation, compiled)
+        lap("sample")
+        if alternative is not None:
+            alternative.close()
+        return replace(report, status=SAMPLING_ERROR, reason=f"sampling failed: {error}")
+    lap("sample")
+    try:
+        return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, lap)
     finally:
-        model.close()
-    timed("sample", start)
+        if alternative is not None:
+            alternative.close()
 
-    start = time.perf_counter()
+
+def _noncentred_fit(report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None):
+    """Fit the non-centred rewrite of the program, if there is one: (model, compiled, fit, rewrite)."""
+    assert report.prior_check is not None
+    reparameterised = noncentre(report.prior_check.source, toolchain=toolchain)
+    if reparameterised is None or not validate_program(reparameterised.source, toolchain=toolchain).ok:
+        return None
+    loaded = _compile_and_load(reparameterised.source, data, config.seed, toolchain)
+    if isinstance(loaded, FitReport):
+        return None
+    compiled, model = loaded
+    try:
+        return model, compiled, sample_nuts(model, config), reparameterised
+    except ModelRuntimeError:
+        model.close()
+        return None
+
+
+def _weigh(model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport, settings: FitSettings, goal_names, sizes, lap) -> FitReport:
     summary = summarise(fit.draws, fit.names)
-    timed("summary", start)
-    return FitReport(OK, None, timings, validation, compiled, fit, summary)
+    report = replace(report, fit=fit, summary=summary)
+    if goal_names:
+        columns = [fit.names.index(name) for name in goal_names]
+        report = replace(report, goal_names=tuple(goal_names), goal_draws=fit.draws[:, :, columns].reshape(-1, len(columns)))
+    lap("summary")
+
+    try:
+        evidence = estimate_evidence(
+            model.log_density_many,
+            fit.unconstrained,
+            method=settings.evidence_method,
+            seed=config.seed,
+            num_proposal=settings.num_proposal,
+        )
+    except (ModelRuntimeError, np.linalg.LinAlgError, FloatingPointError) as error:
+        lap("evidence")
+        return replace(report, status=EVIDENCE_ERROR, reason=f"evidence estimation failed: {error}")
+    lap("evidence")
+    if not math.isfinite(evidence.log_evidence):
+        return replace(report, status=EVIDENCE_ERROR, evidence=evidence, reason="the evidence estimate is not finite (the proposal found no posterior mass)")
+    assert report.prior_check is not None
+    log_evidence = evidence.log_evidence + report.prior_check.log_constant(sizes)
+    return replace(report, status=OK, reason=None, evidence=evidence, log_evidence=log_evidence)

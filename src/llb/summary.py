@@ -66,7 +66,8 @@ def _autocovariance(x: np.ndarray) -> np.ndarray:
     return np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=-1)[..., :n] / n
 
 
-def _ess_basic(x: np.ndarray) -> float:
+def ess_basic(x: np.ndarray) -> float:
+    """Effective sample size of (chains, draws) without rank normalisation or splitting."""
     chains, draws = x.shape
     if draws < 4 or _is_constant(x):
         return math.nan
@@ -102,14 +103,14 @@ def _ess_basic(x: np.ndarray) -> float:
 
 
 def ess_bulk(x: np.ndarray) -> float:
-    return _ess_basic(_rank_normalise(_split_chains(np.asarray(x, dtype=float))))
+    return ess_basic(_rank_normalise(_split_chains(np.asarray(x, dtype=float))))
 
 
 def ess_tail(x: np.ndarray) -> float:
     """The smaller ESS of the 5% and 95% quantile indicators."""
     split = _split_chains(np.asarray(x, dtype=float))
     q05, q95 = np.quantile(split, [0.05, 0.95])
-    values = [_ess_basic((split <= q).astype(float)) for q in (q05, q95)]
+    values = [ess_basic((split <= q).astype(float)) for q in (q05, q95)]
     return float(np.nanmin(values)) if not all(math.isnan(v) for v in values) else math.nan
 
 

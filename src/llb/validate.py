@@ -27,7 +27,7 @@ PROGRAM_FILENAME = "program.stan"
 _INCLUDE = re.compile(r"^[ \t]*#[ \t]*include\b", re.MULTILINE)
 _ERROR_HEADER = re.compile(
     r"^(?P<kind>Syntax|Semantic) error in '[^']*'"
-    r"(?:, line (?P<line>\d+), column (?P<column>\d+))?[^:\n]*(?::\s*(?P<what>[^\n]*))?$",
+    r"(?:, line (?P<line>\d+), column (?P<column>\d+))?[^:\n]*(?::[ \t]*(?P<what>[^\n]*))?$",
     re.MULTILINE,
 )
 
@@ -165,3 +165,20 @@ def parse_info(info: dict) -> ProgramInfo:
         functions=tuple(info.get("functions", ())),
         distributions=tuple(info.get("distributions", ())),
     )
+
+
+def canonical_form(source: str, *, toolchain: Toolchain | None = None) -> str:
+    """stanc's pretty-printed program: one statement per line, no comments, no line wrapping."""
+    toolchain = toolchain or find_toolchain()
+    with tempfile.TemporaryDirectory(prefix="llb-canon-") as tmp:
+        path = Path(tmp) / "program.stan"
+        path.write_text(source)
+        result = run_command(
+            [toolchain.stanc, "--auto-format", "--canonicalize=deprecations,parentheses,braces,strip-comments",
+             "--max-line-length=1000000", "program.stan"],
+            cwd=tmp,
+            timeout=STANC_TIMEOUT,
+        )  # fmt: skip
+    if not result.ok:
+        raise ValueError(describe_stanc_error(result.stderr)[0])
+    return result.stdout

@@ -1,0 +1,260 @@
+"""Make sure a program's prior is proper and normalised, so its marginal likelihood means something.
+
+Stan programs are usually written up to a constant, and three habits break marginal likelihoods:
+
+1. A parameter with no prior (a flat, improper one): the evidence is undefined. Such programs are
+   rejected, except a parameter bounded on both sides by numbers, whose implicit prior is uniform:
+   it is corrected by the exact constant -log(upper - lower) per element.
+2. A bounded parameter whose prior's support is wider than its bounds, such as
+   ``real<lower=0> s; s ~ normal(0, 3);``, which integrates to 1/2. Stan normalises nothing here, so
+   the statement is rewritten with an explicit truncation (``s ~ normal(0, 3) T[0, ];``), which
+   Stan normalises exactly, whatever the arguments (even when they are parameters).
+3. ``ordered`` / ``positive_ordered`` vectors given an exchangeable (i.i.d.) prior: the ordering
+   keeps 1/K! of the prior mass, corrected by the exact constant log K!.
+
+Left-hand sides that transform a parameter without a Jacobian, priors on bounded parameters written
+with ``target +=``, multivariate priors on bounded parameters and ``unit_vector`` parameters cannot
+be normalised here: such programs are rejected with a reason.
+
+The analysis works on stanc's canonical form of the program (one statement per line, no comments),
+with stanc's pedantic warnings as a second opinion.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .stan_syntax import IDENT, TILDE, Declaration, block_declarations, blocks, number, replace_block, split_top_level
+from .toolchain import Toolchain, find_toolchain
+from .validate import canonical_form
+
+_REAL_LINE = (None, None)
+_POSITIVE = (0.0, None)
+_UNIT = (0.0, 1.0)
+# Support of univariate continuous distributions; "arg0"/"arg1" mean "the value of that argument".
+SUPPORT: dict[str, tuple[float | str | None, float | str | None]] = {
+    **dict.fromkeys(
+        ["normal", "std_normal", "student_t", "cauchy", "double_exponential", "logistic", "gumbel",
+         "skew_normal", "skew_double_exponential", "exp_mod_normal"], _REAL_LINE),
+    **dict.fromkeys(
+        ["lognormal", "chi_square", "inv_chi_square", "scaled_inv_chi_square", "exponential", "gamma",
+         "inv_gamma", "weibull", "frechet", "rayleigh", "loglogistic"], _POSITIVE),
+    **dict.fromkeys(["beta", "beta_proportion"], _UNIT),
+    "uniform": ("arg0", "arg1"),
+    "pareto": ("arg0", None),
+    "pareto_type_2": ("arg0", None),
+}  # fmt: skip
+MULTIVARIATE = {
+    "multi_normal", "multi_normal_cholesky", "multi_normal_prec", "multi_student_t", "multi_student_t_cholesky",
+    "multi_gp", "multi_gp_cholesky", "dirichlet", "lkj_corr", "lkj_corr_cholesky", "lkj_cov", "wishart",
+    "wishart_cholesky", "inv_wishart", "inv_wishart_cholesky", "gaussian_dlm_obs",
+}  # fmt: skip
+_RESHAPES = ("to_vector", "to_row_vector", "to_array_1d", "to_matrix")
+_STRUCTURED = {"simplex", "cholesky_factor_corr", "cholesky_factor_cov", "cov_matrix", "corr_matrix"}
+
+_IDENT = IDENT
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A change that makes the prior normalised, with what it does to the log evidence."""
+
+    variable: str
+    description: str
+    log_constant_per_element: float = 0.0  # added once per element of ``variable``
+    log_factorial_of_size: bool = False  # add log(K!) where K is the size of ``variable``
+
+
+@dataclass(frozen=True)
+class PriorCheck:
+    ok: bool
+    reason: str | None  # why the program cannot be given a normalised prior
+    source: str  # the program to compile: the original, or its rewrite with truncations
+    corrections: tuple[Correction, ...] = field(default=())
+
+    rewritten: bool = False  # ``source`` differs from the program as written
+
+    def log_constant(self, sizes: dict[str, int]) -> float:
+        """The constant to add to the program's log evidence, given each variable's number of elements."""
+        total = 0.0
+        for correction in self.corrections:
+            size = sizes.get(correction.variable, 1)
+            total += size * correction.log_constant_per_element
+            if correction.log_factorial_of_size:
+                total += math.lgamma(size + 1)
+        return total
+
+
+def _lhs_variable(lhs: str, parameters: dict[str, Declaration]) -> str | None:
+    """The parameter a left-hand side stands for: ``x``, ``x[i]``, or a reshape such as ``to_vector(x)``."""
+    lhs = lhs.strip()
+    match = re.fullmatch(rf"({_IDENT})(\[.*\])?", lhs)
+    if match and match.group(1) in parameters:
+        return match.group(1)
+    for reshape in _RESHAPES:
+        inner = re.fullmatch(rf"{reshape}\(({_IDENT})\)", lhs)
+        if inner and inner.group(1) in parameters:
+            return inner.group(1)
+    return None
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
+
+
+def _support_covers(dist: str, args: list[str], lower: str | None, upper: str | None) -> tuple[bool, bool]:
+    """Whether the distribution's support is provably inside [lower, upper]: (at the lower end, at the upper end)."""
+    support = SUPPORT.get(dist)
+    if support is None:
+        return False, False
+
+    def resolve(end: float | str | None) -> float | None:
+        if isinstance(end, str):
+            index = int(end[-1])
+            return number(args[index]) if index < len(args) else None
+        return end
+
+    s_low, s_high = resolve(support[0]), resolve(support[1])
+    low_ok = lower is None or (s_low is not None and number(lower) is not None and s_low >= number(lower))
+    high_ok = upper is None or (s_high is not None and number(upper) is not None and s_high <= number(upper))
+    # a support end given by an argument expression equal to the bound is also fine (uniform(a, b) on <lower=a>)
+    if not low_ok and isinstance(support[0], str) and lower is not None:
+        index = int(support[0][-1])
+        low_ok = index < len(args) and args[index].replace(" ", "") == lower.replace(" ", "")
+    if not high_ok and isinstance(support[1], str) and upper is not None:
+        index = int(support[1][-1])
+        high_ok = index < len(args) and args[index].replace(" ", "") == upper.replace(" ", "")
+    return low_ok, high_ok
+
+
+def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain | None = None) -> PriorCheck:
+    """Decide whether ``source`` defines a normalised prior, rewriting or correcting it if possible.
+
+    ``warnings`` are stanc's pedantic warnings for the original program (see validate.py).
+    """
+    try:
+        canonical = canonical_form(source, toolchain=toolchain)
+    except ValueError as error:
+        return PriorCheck(False, str(error), source)
+    parts = blocks(canonical)
+    parameters = {d.name: d for d in block_declarations(parts.get("parameters", []))}
+    if not parameters:
+        return PriorCheck(True, None, source)
+    scalars = {
+        d.name
+        for block in ("data", "transformed data", "parameters", "transformed parameters")
+        for d in block_declarations(parts.get(block, []))
+        if d.scalar
+    }
+    model_lines = parts.get("model", [])
+
+    for warning in warnings:
+        if "Left-hand side of distribution" in warning or "Left-hand side of sampling" in warning:
+            return PriorCheck(
+                False,
+                "the left side of a ~ statement transforms a parameter without a Jacobian adjustment, so the "
+                "density is not normalised; put the distribution on the parameter itself",
+                source,
+            )
+    for name, declaration in parameters.items():
+        if declaration.type == "unit_vector":
+            return PriorCheck(False, f"parameter {name} is a unit_vector, whose prior llb cannot normalise", source)
+
+    corrections: list[Correction] = []
+    new_lines = list(model_lines)
+    has_prior: set[str] = set()
+    for index, line in enumerate(model_lines):
+        target = re.match(r"^\s*target \+= (.*);$", line)
+        if target:
+            for name, declaration in parameters.items():
+                if re.search(rf"_lu?pdf\(\s*{re.escape(name)}\s*(\[[^|]*\])?\s*\|", target.group(1)):
+                    has_prior.add(name)
+                    if declaration.lower is not None or declaration.upper is not None:
+                        return PriorCheck(
+                            False,
+                            f"the prior of bounded parameter {name} is written with target +=, so llb cannot check "
+                            f"its normalisation; write it as {name} ~ ... instead",
+                            source,
+                        )
+            continue
+        statement = TILDE.match(line)
+        if not statement:
+            continue
+        name = _lhs_variable(statement["lhs"], parameters)
+        if name is None:
+            continue
+        has_prior.add(name)
+        declaration = parameters[name]
+        dist, args = statement["dist"], split_top_level(statement["args"])
+        if declaration.type in ("ordered", "positive_ordered"):
+            correction = _ordered_correction(declaration, statement["lhs"], dist, args, scalars)
+            if isinstance(correction, str):
+                return PriorCheck(False, correction, source)
+            corrections.append(correction)
+        lower = "0" if declaration.type == "positive_ordered" else declaration.lower
+        upper = declaration.upper
+        if (lower is None and upper is None) or statement["trunc"] or declaration.type in _STRUCTURED:
+            continue
+        low_ok, high_ok = _support_covers(dist, args, lower, upper)
+        if low_ok and high_ok:
+            continue
+        if dist in MULTIVARIATE:
+            return PriorCheck(
+                False,
+                f"parameter {name} is bounded but its {dist} prior is not, and a multivariate prior cannot be "
+                "truncated; use an unbounded parameter or a univariate prior",
+                source,
+            )
+        bounds = f"{'' if low_ok or lower is None else lower}, {'' if high_ok or upper is None else upper}"
+        new_lines[index] = f"{line[:-1]} T[{bounds}];"
+        corrections.append(Correction(name, f"{statement['lhs'].strip()} ~ {dist}(...) truncated with T[{bounds}] to match its bounds"))
+
+    for name, declaration in parameters.items():
+        if name in has_prior:
+            continue
+        flagged = any(
+            re.search(rf"parameter {re.escape(name)} (has no priors|was declared but was not used)", w) for w in warnings
+        )
+        if not flagged:
+            continue  # stanc sees a prior we do not parse (for example inside a function): trust it
+        low, high = number(declaration.lower), number(declaration.upper)
+        if declaration.type in ("real", "vector", "row_vector", "matrix") and low is not None and high is not None and high > low:
+            corrections.append(
+                Correction(
+                    name,
+                    f"{name} has no prior statement: its implicit uniform({declaration.lower}, {declaration.upper}) prior is normalised",
+                    log_constant_per_element=-math.log(high - low),
+                )
+            )
+            continue
+        return PriorCheck(
+            False,
+            f"parameter {name} has no prior, so the marginal likelihood is undefined; give it a proper prior",
+            source,
+        )
+
+    if new_lines == model_lines:
+        return PriorCheck(True, None, source, tuple(corrections))
+    return PriorCheck(True, None, replace_block(canonical, "model", new_lines), tuple(corrections), rewritten=True)
+
+
+def _ordered_correction(
+    declaration: Declaration, lhs: str, dist: str, args: list[str], scalars: set[str]
+) -> Correction | str:
+    name = declaration.name
+    exchangeable = lhs.strip() == name and dist in SUPPORT and all(_is_scalar_expression(a, scalars) for a in args)
+    if not exchangeable:
+        return (
+            f"{declaration.type} parameter {name} needs an exchangeable prior (one ~ statement on the whole vector "
+            "with scalar arguments) for llb to normalise it"
+        )
+    return Correction(name, f"{declaration.type} {name}: i.i.d. prior keeps 1/K! of its mass, corrected by log K!", log_factorial_of_size=True)
+
+
+def _is_scalar_expression(expression: str, scalars: set[str]) -> bool:
+    if "[" in expression or "(" in expression:
+        return False
+    names = re.findall(_IDENT, re.sub(r"\d+\.?\d*([eE][+-]?\d+)?", " ", expression))
+    return all(name in scalars for name in names)

@@ -1,0 +1,121 @@
+"""The problem folder: ``problem.toml`` (text, goal, optional data_declarations) and ``data.json``.
+
+When ``data_declarations`` is absent they are inferred from data.json: int or real from the values,
+arrays from the nesting, and sizes tied to integer data variables whose value matches.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .data import load_data, value_shape
+from .errors import DataError, LlbError
+from .stan_syntax import Declaration, evaluate_size, parse_declarations
+
+
+class ProblemError(LlbError):
+    """The problem folder is missing something or is malformed."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    root: Path
+    text: str
+    goal: Declaration
+    goal_text: str  # the goal as the user wrote it (with its comment)
+    data_declarations: str  # as written in problem.toml, or inferred
+    declarations_inferred: bool
+    data: dict[str, Any]
+
+    @property
+    def goal_shape(self) -> tuple[int, ...] | None:
+        """The goal's shape from the data, or None when a size is not a literal or data variable."""
+        sizes = [evaluate_size(dim, self.data) for dim in self.goal.dims]
+        return None if any(size is None for size in sizes) else tuple(sizes)  # type: ignore[misc]
+
+
+def load_problem(path: str | Path) -> Problem:
+    root = Path(path)
+    if not root.is_dir():
+        raise ProblemError(f"problem folder {root} does not exist; give a folder with problem.toml and data.json")
+    toml_path = root / "problem.toml"
+    if not toml_path.exists():
+        raise ProblemError(f"{root} has no problem.toml; add one with `text` and `goal` (see examples/)")
+    try:
+        spec = tomllib.loads(toml_path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ProblemError(f"{toml_path} is not valid TOML: {error}") from None
+    for key in ("text", "goal"):
+        if not isinstance(spec.get(key), str) or not spec[key].strip():
+            raise ProblemError(f"{toml_path} needs a `{key}` string")
+    data_path = root / "data.json"
+    if not data_path.exists():
+        raise ProblemError(f"{root} has no data.json; add the data in Stan JSON format")
+    data = load_data(data_path)
+    goal_text = spec["goal"].strip()
+    goals = parse_declarations(goal_text)
+    if len(goals) != 1:
+        raise ProblemError(
+            f"`goal` in {toml_path} must be one Stan declaration such as `real<lower=0, upper=1> bias;`, got {goal_text!r}"
+        )
+    declarations = spec.get("data_declarations")
+    inferred = not (isinstance(declarations, str) and declarations.strip())
+    if inferred:
+        declarations = infer_data_declarations(data)
+    else:
+        check_declared_data(parse_declarations(declarations), data, source=str(data_path))
+    return Problem(root, spec["text"].strip(), goals[0], goal_text, declarations.strip(), inferred, data)
+
+
+def check_declared_data(declarations: list[Declaration], data: dict[str, Any], *, source: str) -> None:
+    """Every declared variable is in the data with the declared rank, type and (where known) sizes."""
+    for declaration in declarations:
+        name = declaration.name
+        if name not in data:
+            raise DataError(f"{source} lacks '{name}', which data_declarations declares; add it or remove the declaration")
+        shape = value_shape(data[name], name)
+        if len(shape) != declaration.ndim and 0 not in shape:
+            raise DataError(
+                f"'{name}' in {source} has {len(shape)} dimension(s) but is declared as `{declaration.declaration_text()}`"
+            )
+        for axis, (dim, actual) in enumerate(zip(declaration.dims, shape)):
+            expected = evaluate_size(dim, data)
+            if expected is not None and expected != actual:
+                raise DataError(
+                    f"'{name}' in {source} has {actual} entries along dimension {axis + 1} but `{dim}` is {expected}"
+                )
+        if declaration.base_type == "int" and not _all_integers(data[name]):
+            raise DataError(f"'{name}' in {source} is declared int but holds non-integer values")
+
+
+def _all_integers(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_all_integers(item) for item in value)
+    return isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, float) and value.is_integer())
+
+
+def infer_data_declarations(data: dict[str, Any]) -> str:
+    """Stan declarations for data.json's variables, one per line."""
+    size_names: dict[int, str] = {}
+    for name, value in data.items():
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            size_names.setdefault(value, name)
+    lines = []
+    for name, value in data.items():
+        shape = value_shape(value, name)
+        base = "int" if _all_integers(value) and not _has_float(value) else "real"
+        if not shape:
+            lines.append(f"{base} {name};")
+            continue
+        dims = ", ".join(size_names.get(size, str(size)) for size in shape)
+        lines.append(f"array[{dims}] {base} {name};")
+    return "\n".join(lines)
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_has_float(item) for item in value)
+    return isinstance(value, float)

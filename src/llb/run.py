@@ -1,0 +1,280 @@
+"""A run: candidate programs for one problem -> per-program fits -> weights -> combined posterior.
+
+The run folder is the source of truth. Each program gets ``models/<id>/`` with its code
+(``program.stan``; ``compiled.stan`` when its priors were rewritten), ``result.json`` (status, reason,
+evidence, diagnostics) and ``goal_draws.npy``; ``result.json`` at the top holds every program's
+weight and the combined summaries. Files are written atomically as soon as they are known, and a
+program whose ``result.json`` matches the current settings is not fitted again, so a run that was
+stopped continues where it left off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from . import __version__
+from .combine import compute_weights, mixture_summary
+from .compile import normalise_source
+from .errors import LlbError
+from .fit import OK, FitReport, FitSettings, Goal, fit_program, json_safe
+from .problem import Problem
+
+logger = logging.getLogger("llb.run")
+
+RESULT_FILE = "result.json"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One program drawn for the problem (from the LLM or a folder), before anything is checked."""
+
+    id: str
+    source: str
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class ProgramRecord:
+    """What a run keeps of one program: plain JSON-able data plus its goal draws."""
+
+    id: str
+    source: str
+    key: str
+    status: str
+    reason: str | None
+    log_evidence: float | None
+    details: dict[str, Any]
+    goal_draws: np.ndarray | None = None
+    duplicate_of: str | None = None
+
+
+def read_program_folder(folder: str | Path) -> list[Candidate]:
+    """Every ``*.stan`` file in ``folder`` (sorted by name) as a candidate named after the file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LlbError(f"programs folder {folder} does not exist")
+    candidates = []
+    for path in sorted(folder.glob("*.stan")):
+        try:
+            source = path.read_text()
+        except UnicodeDecodeError:
+            source = path.read_bytes().decode("utf-8", errors="replace")
+        candidates.append(Candidate(_safe_id(path.stem), source, str(path)))
+    if not candidates:
+        raise LlbError(f"programs folder {folder} has no .stan files; add candidate programs or point --programs elsewhere")
+    return candidates
+
+
+def _safe_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:100] or "program"
+
+
+def program_seed(run_seed: int, key: str) -> int:
+    """Each distinct program's seed depends only on the run seed and its code, not on order or executor."""
+    digest = hashlib.sha256(f"{run_seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") % (2**31 - 1)
+
+
+def source_key(source: str) -> str:
+    return hashlib.sha256(normalise_source(source).encode()).hexdigest()[:24]
+
+
+def _fingerprint(key: str, settings: FitSettings, problem: Problem) -> str:
+    text = json.dumps(
+        {"key": key, "settings": asdict(settings), "goal": problem.goal.declaration_text(), "data": problem.data, "llb": __version__},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _write_json(path: Path, document: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(json_safe(document), indent=1))
+    os.replace(tmp, path)
+
+
+def _write_npy(path: Path, array: np.ndarray) -> None:
+    tmp = path.with_name(f".{path.name}.tmp.npy")
+    np.save(tmp, array)
+    os.replace(tmp, path)
+
+
+def _record_from_report(candidate: Candidate, key: str, report: FitReport) -> ProgramRecord:
+    evidence = report.evidence
+    details: dict[str, Any] = {
+        "log_evidence_se": evidence.mc_se if evidence else None,
+        "evidence": evidence.to_json() if evidence else None,
+        "corrections": [c.description for c in report.prior_check.corrections] if report.prior_check else [],
+        "diagnostics": report.diagnostics(),
+        "warnings": list(report.validation.warnings) if report.validation else [],
+        "timings": {k: round(v, 4) for k, v in report.timings.items()},
+        "goal_names": list(report.goal_names),
+        "reparameterisation": report.reparameterisation,
+        "compiled_source": report.fitted_source,
+    }
+    return ProgramRecord(candidate.id, candidate.source, key, report.status, report.reason, report.log_evidence, details, report.goal_draws)
+
+
+def _save_record(folder: Path, record: ProgramRecord, fingerprint: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "program.stan").write_text(record.source)
+    if record.details.get("compiled_source"):
+        (folder / "compiled.stan").write_text(record.details["compiled_source"])
+    if record.goal_draws is not None:
+        _write_npy(folder / "goal_draws.npy", record.goal_draws)
+    document = {
+        "id": record.id,
+        "key": record.key,
+        "fingerprint": fingerprint,
+        "status": record.status,
+        "reason": record.reason,
+        "log_evidence": record.log_evidence,
+        "duplicate_of": record.duplicate_of,
+        **{k: v for k, v in record.details.items() if k != "compiled_source"},
+    }
+    _write_json(folder / RESULT_FILE, document)  # written last: its presence means the program is done
+
+
+def _load_record(folder: Path, candidate: Candidate, fingerprint: str) -> ProgramRecord | None:
+    path = folder / RESULT_FILE
+    if not path.exists():
+        return None
+    try:
+        document = json.loads(path.read_text())
+    except (json.JSONDecodeError, OSError):
+        return None
+    if document.get("fingerprint") != fingerprint or document.get("duplicate_of"):
+        return None
+    draws = None
+    if document["status"] == OK:
+        try:
+            draws = np.load(folder / "goal_draws.npy")
+        except (OSError, ValueError):
+            return None
+    details = {k: v for k, v in document.items() if k not in {"id", "key", "fingerprint", "status", "reason", "log_evidence", "duplicate_of"}}
+    return ProgramRecord(candidate.id, candidate.source, document["key"], document["status"], document["reason"], document["log_evidence"], details, draws)
+
+
+def run_problem(
+    problem: Problem,
+    candidates: list[Candidate],
+    *,
+    out_dir: str | Path,
+    settings: FitSettings = FitSettings(),
+    seed: int = 0,
+    on_program: Callable[[ProgramRecord, bool], None] | None = None,
+) -> dict[str, Any]:
+    """Fit every distinct candidate once, weigh them, write the run folder; returns result.json's content.
+
+    ``on_program(record, reused)`` is called as each program finishes (for progress output).
+    """
+    start = time.perf_counter()
+    out = Path(out_dir)
+    (out / "models").mkdir(parents=True, exist_ok=True)
+    ids = _unique_ids(c.id for c in candidates)
+    candidates = [replace(c, id=i) for c, i in zip(candidates, ids)]
+    goal = Goal(problem.goal, problem.goal_shape)
+
+    first_by_key: dict[str, ProgramRecord] = {}
+    records: list[ProgramRecord] = []
+    for candidate in candidates:
+        key = source_key(candidate.source)
+        folder = out / "models" / candidate.id
+        original = first_by_key.get(key)
+        if original is not None:
+            record = replace(original, id=candidate.id, source=candidate.source, duplicate_of=original.id, goal_draws=None)
+            _save_record(folder, record, "")
+            records.append(replace(record, goal_draws=original.goal_draws))
+            if on_program:
+                on_program(record, True)
+            continue
+        program_settings = replace(settings, sampler=replace(settings.sampler, seed=program_seed(seed, key)))
+        fingerprint = _fingerprint(key, program_settings, problem)
+        record = _load_record(folder, candidate, fingerprint)
+        reused = record is not None
+        if record is None:
+            report = fit_program(candidate.source, problem.data, settings=program_settings, goal=goal)
+            record = _record_from_report(candidate, key, report)
+            _save_record(folder, record, fingerprint)
+        first_by_key[key] = record
+        records.append(record)
+        if on_program:
+            on_program(record, reused)
+
+    result = assemble_result(problem, records, settings=settings, seed=seed)
+    result["seconds"] = round(time.perf_counter() - start, 3)
+    _write_json(out / RESULT_FILE, result)
+    return result
+
+
+def _unique_ids(ids: Iterable[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for item in ids:
+        count = seen.get(item, 0)
+        seen[item] = count + 1
+        out.append(item if count == 0 else f"{item}-{count + 1}")
+    return out
+
+
+def assemble_result(problem: Problem, records: list[ProgramRecord], *, settings: FitSettings, seed: int) -> dict[str, Any]:
+    """The run's result.json: per-program records with weights, and the combined goal summaries."""
+    log_evidence = [r.log_evidence if r.status == OK else None for r in records]
+    weights = compute_weights(log_evidence)
+    names = next((r.details.get("goal_names") for r in records if r.status == OK and r.details.get("goal_names")), [])
+    discrete = problem.goal.base_type == "int"
+    draws = [r.goal_draws if r.status == OK else None for r in records]
+    models = []
+    for record, weight, flat in zip(records, weights.evidence, weights.flat):
+        goal_mean = None
+        if record.status == OK and record.goal_draws is not None and record.goal_draws.size:
+            means = record.goal_draws.mean(axis=0)
+            goal_mean = dict(zip(names, (float(m) for m in means)))
+        models.append(
+            {
+                "id": record.id,
+                "source": record.source,
+                "status": record.status,
+                "reason": record.reason,
+                "log_evidence": record.log_evidence,
+                "weight": float(weight),
+                "flat_weight": float(flat),
+                "duplicate_of": record.duplicate_of,
+                "log_evidence_se": record.details.get("log_evidence_se"),
+                "pareto_k": (record.details.get("evidence") or {}).get("pareto_k"),
+                "corrections": record.details.get("corrections", []),
+                "reparameterisation": record.details.get("reparameterisation"),
+                "diagnostics": record.details.get("diagnostics"),
+                "goal_mean": goal_mean,
+            }
+        )
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.status] = counts.get(record.status, 0) + 1
+    return {
+        "llb_version": __version__,
+        "problem": {"folder": str(problem.root), "goal": problem.goal_text, "text": problem.text},
+        "settings": {"seed": seed, **asdict(settings)},
+        "goal": {"names": names, "discrete": discrete},
+        "models": models,
+        "counts": counts,
+        "num_programs": len(records),
+        "num_valid": int(sum(1 for r in records if r.status == OK)),
+        "num_unique": len({r.key for r in records}),
+        "weights_ess": weights.effective_sample_size,
+        "posterior": {
+            "llb": mixture_summary(draws, weights.evidence, names, discrete=discrete),
+            "flat": mixture_summary(draws, weights.flat, names, discrete=discrete),
+        },
+    }
