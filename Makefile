@@ -1,4 +1,5 @@
 # make install: everything llb needs (clang-16 via apt, Python packages, the Stan build cache)
+# make demo:    install, then answer the bundled coin problem from its recorded candidate programs
 # make test:    the test suite (installs first, so it works on a fresh machine)
 PYTHON ?= python3
 
@@ -11,4 +12,4 @@ test: install
 	$(PYTHON) -m pytest -q
 
 demo: install
-	llb fit examples/coin/programs/beta_binomial.stan --data examples/coin/data.json
+	llb run examples/coin

@@ -2,9 +2,13 @@
 
 Stan programs are usually written up to a constant, and three habits break marginal likelihoods:
 
-1. A parameter with no prior (a flat, improper one): the evidence is undefined. Such programs are
-   rejected, except a parameter bounded on both sides by numbers, whose implicit prior is uniform:
-   it is corrected by the exact constant -log(upper - lower) per element.
+1. A parameter with no prior (a flat, improper one): the evidence is undefined. A parameter has a
+   prior when it (or an element of it) is on the left of a ``~`` statement or is the variate of an
+   ``_lpdf`` added to ``target``; stanc's own "no priors" warning misses parameters that appear only
+   in a likelihood's arguments, so llb reads the statements itself. Programs with a prior-less
+   parameter are rejected, except a parameter bounded on both sides by numbers, whose implicit
+   prior is uniform (corrected by the exact constant -log(upper - lower) per element), and a simplex,
+   whose implicit prior is Dirichlet(1) (corrected by log (K-1)!).
 2. A bounded parameter whose prior's support is wider than its bounds, such as
    ``real<lower=0> s; s ~ normal(0, 3);``, which integrates to 1/2. Stan normalises nothing here, so
    the statement is rewritten with an explicit truncation (``s ~ normal(0, 3) T[0, ];``), which
@@ -64,7 +68,8 @@ class Correction:
     variable: str
     description: str
     log_constant_per_element: float = 0.0  # added once per element of ``variable``
-    log_factorial_of_size: bool = False  # add log(K!) where K is the size of ``variable``
+    log_factorial_of_size: bool = False  # add log((K + factorial_shift)!) where K is the size of ``variable``
+    factorial_shift: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class PriorCheck:
             size = sizes.get(correction.variable, 1)
             total += size * correction.log_constant_per_element
             if correction.log_factorial_of_size:
-                total += math.lgamma(size + 1)
+                total += math.lgamma(size + 1 + correction.factorial_shift)
         return total
 
 
@@ -169,7 +174,7 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target:
             for name, declaration in parameters.items():
-                if re.search(rf"_lu?pdf\(\s*{re.escape(name)}\s*(\[[^|]*\])?\s*\|", target.group(1)):
+                if re.search(rf"_lu?pdf\(\s*{re.escape(name)}\s*(\[[^|)]*\])?\s*[|)]", target.group(1)):
                     has_prior.add(name)
                     if declaration.lower is not None or declaration.upper is not None:
                         return PriorCheck(
@@ -214,11 +219,6 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
     for name, declaration in parameters.items():
         if name in has_prior:
             continue
-        flagged = any(
-            re.search(rf"parameter {re.escape(name)} (has no priors|was declared but was not used)", w) for w in warnings
-        )
-        if not flagged:
-            continue  # stanc sees a prior we do not parse (for example inside a function): trust it
         low, high = number(declaration.lower), number(declaration.upper)
         if declaration.type in ("real", "vector", "row_vector", "matrix") and low is not None and high is not None and high > low:
             corrections.append(
@@ -226,6 +226,16 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
                     name,
                     f"{name} has no prior statement: its implicit uniform({declaration.lower}, {declaration.upper}) prior is normalised",
                     log_constant_per_element=-math.log(high - low),
+                )
+            )
+            continue
+        if declaration.type == "simplex":
+            corrections.append(
+                Correction(
+                    name,
+                    f"{name} has no prior statement: its implicit uniform prior on the simplex is Dirichlet(1), normalised by log (K-1)!",
+                    log_factorial_of_size=True,
+                    factorial_shift=-1,
                 )
             )
             continue

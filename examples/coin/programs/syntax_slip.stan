@@ -3,9 +3,9 @@ data {
   int<lower=0, upper=num_flips> num_heads;
 }
 parameters {
-  real<lower=0, upper=1> bias;
+  real<lower=0, upper=1> bias
 }
 model {
-  bias ~ beta(50, 50);
+  bias ~ beta(20, 20);
   num_heads ~ binomial(num_flips, bias);
 }
