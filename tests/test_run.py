@@ -165,3 +165,28 @@ def test_cli_run_on_the_bundled_example(tmp_path):
     assert set(document["posterior"]["llb"]["bias"]) == {"mean", "sd", "q05", "q50", "q95"}
     # a penny: the evidence-weighted bias stays near one half
     assert 0.45 < document["posterior"]["llb"]["bias"]["mean"] < 0.65
+
+
+def test_integer_goal_is_averaged_as_a_discrete_quantity(tmp_path):
+    """The goal is the next flip (0 or 1): its posterior mean is each program's posterior mean of the bias."""
+    problem = tmp_path / "next_flip"
+    problem.mkdir()
+    (problem / "data.json").write_text(json.dumps({"num_flips": N, "num_heads": K}))
+    (problem / "problem.toml").write_text('text = "Will the next flip be heads?"\ngoal = "int<lower=0, upper=1> next_flip;"\n')
+    programs = tmp_path / "programs"
+    programs.mkdir()
+    for name, (a, b) in (("uniform", (1.0, 1.0)), ("penny", (50.0, 50.0))):
+        source = beta_program(a, b) + "generated quantities {\n  int next_flip = bernoulli_rng(bias);\n}\n"
+        (programs / f"{name}.stan").write_text(source)
+    loaded = load_problem(problem)
+    assert loaded.declarations_inferred and "int num_flips;" in loaded.data_declarations
+    result = run_problem(loaded, read_program_folder(programs), out_dir=tmp_path / "run", seed=2)
+    assert result["goal"]["discrete"] is True
+    weights = {m["id"]: m["weight"] for m in result["models"]}
+    p_heads = weights["uniform"] * (1 + K) / (2 + N) + weights["penny"] * (50 + K) / (100 + N)
+    summary = result["posterior"]["llb"]["next_flip"]
+    # each program contributes 4000 Bernoulli draws (independent given the bias draws)
+    error = math.sqrt(sum(w**2 * 0.25 / 4000 for w in weights.values()))
+    assert abs(summary["mean"] - p_heads) < 4.5 * error
+    assert summary["q05"] == 0.0 and summary["q95"] == 1.0 and summary["q50"] in (0.0, 1.0)
+    assert all(m["reliability"] == "good" for m in result["models"])

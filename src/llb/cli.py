@@ -176,8 +176,8 @@ def _print_run(result: dict, *, quiet: bool) -> None:
     names = result["goal"]["names"]
     if not quiet:
         table = Table(title="programs (by weight)", title_justify="left")
-        for column in ("program", "status", "log evidence", "± se", "weight", "goal mean" if len(names) == 1 else f"mean {names[0] if names else ''}"):
-            table.add_column(column, justify="left" if column in ("program", "status") else "right")
+        for column in ("program", "status", "log evidence", "± se", "weight", "goal mean" if len(names) == 1 else f"mean {names[0] if names else ''}", "reliability"):
+            table.add_column(column, justify="left" if column in ("program", "status", "reliability") else "right")
         ordered = sorted(result["models"], key=lambda m: (-m["weight"], m["status"] != "ok", m["id"]))
         for model in ordered:
             mean = (model["goal_mean"] or {}).get(names[0]) if names else None
@@ -188,6 +188,7 @@ def _print_run(result: dict, *, quiet: bool) -> None:
                 _fmt(model["log_evidence_se"], 2),
                 f"{model['weight']:.3f}",
                 _fmt(mean),
+                model["reliability"] or "",
             )
         console.print(table)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result["counts"].items()))

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import special
 
 from .summary import QUANTILES
 
@@ -31,7 +30,8 @@ def compute_weights(log_evidence: Sequence[float | None]) -> Weights:
     evidence = np.zeros(values.size)
     flat = np.zeros(values.size)
     if valid.any():
-        evidence[valid] = np.exp(values[valid] - special.logsumexp(values[valid]))
+        unnormalised = np.exp(values[valid] - values[valid].max())
+        evidence[valid] = unnormalised / unnormalised.sum()
         flat[valid] = 1.0 / valid.sum()
     ess = float(1.0 / np.sum(evidence**2)) if valid.any() else 0.0
     return Weights(evidence, flat, ess)

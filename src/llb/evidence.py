@@ -176,7 +176,7 @@ def _gpd_shape(x: np.ndarray) -> float:
     theta = 1 / x[-1] + (1 - np.sqrt(m / (np.arange(1, m + 1) - 0.5))) / (prior * quartile)
     k = np.mean(np.log1p(-theta[:, None] * x[None, :]), axis=1)
     log_lik = n * (np.log(-theta / k) - k - 1)
-    weights = 1 / np.sum(np.exp(log_lik[None, :] - log_lik[:, None]), axis=1)
+    weights = np.exp(-special.logsumexp(log_lik[None, :] - log_lik[:, None], axis=1))
     theta_hat = np.sum(theta * weights)
     k_hat = float(np.mean(np.log1p(-theta_hat * x)))
     return (n * k_hat + 10 * 0.5) / (n + 10)

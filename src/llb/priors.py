@@ -109,29 +109,49 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
-def _support_covers(dist: str, args: list[str], lower: str | None, upper: str | None) -> tuple[bool, bool]:
-    """Whether the distribution's support is provably inside [lower, upper]: (at the lower end, at the upper end)."""
+def _support_ends(dist: str, args: list[str]) -> tuple[float | str | None, float | str | None]:
+    """The ends of a distribution's support: numbers, argument expressions, or None (infinite/unknown)."""
     support = SUPPORT.get(dist)
     if support is None:
-        return False, False
+        return None, None
 
-    def resolve(end: float | str | None) -> float | None:
+    def resolve(end: float | str | None) -> float | str | None:
         if isinstance(end, str):
             index = int(end[-1])
-            return number(args[index]) if index < len(args) else None
+            return args[index] if index < len(args) else None
         return end
 
-    s_low, s_high = resolve(support[0]), resolve(support[1])
-    low_ok = lower is None or (s_low is not None and number(lower) is not None and s_low >= number(lower))
-    high_ok = upper is None or (s_high is not None and number(upper) is not None and s_high <= number(upper))
-    # a support end given by an argument expression equal to the bound is also fine (uniform(a, b) on <lower=a>)
-    if not low_ok and isinstance(support[0], str) and lower is not None:
-        index = int(support[0][-1])
-        low_ok = index < len(args) and args[index].replace(" ", "") == lower.replace(" ", "")
-    if not high_ok and isinstance(support[1], str) and upper is not None:
-        index = int(support[1][-1])
-        high_ok = index < len(args) and args[index].replace(" ", "") == upper.replace(" ", "")
-    return low_ok, high_ok
+    return resolve(support[0]), resolve(support[1])
+
+
+def _end_covers(end: float | str | None, bound: str | None, *, lower: bool) -> bool:
+    """Whether a support end lies provably inside a declared bound (None bound: nothing to check)."""
+    if bound is None:
+        return True
+    if end is None:
+        return False
+    if isinstance(end, str) and end.replace(" ", "") == bound.replace(" ", ""):
+        return True
+    value = end if isinstance(end, float) else number(end)
+    limit = number(bound)
+    if value is None or limit is None:
+        return False
+    return value >= limit if lower else value <= limit
+
+
+def _truncation_ends(truncation: str | None) -> tuple[str | None, str | None]:
+    """``" T[a, ]"`` -> ("a", None); no truncation -> (None, None)."""
+    if not truncation:
+        return None, None
+    inner = truncation.strip()[2:-1]
+    depth = 0
+    for position, char in enumerate(inner):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth == 0:
+            low, high = inner[:position].strip(), inner[position + 1 :].strip()
+            return low or None, high or None
+    return inner.strip() or None, None
 
 
 def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain | None = None) -> PriorCheck:
@@ -159,8 +179,8 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
         if "Left-hand side of distribution" in warning or "Left-hand side of sampling" in warning:
             return PriorCheck(
                 False,
-                "the left side of a ~ statement transforms a parameter without a Jacobian adjustment, so the "
-                "density is not normalised; put the distribution on the parameter itself",
+                "the left side of a ~ statement is a non-linear transform without a Jacobian adjustment, so the "
+                "density is not normalised for the quantity modelled; put the distribution on the variable itself",
                 source,
             )
     for name, declaration in parameters.items():
@@ -200,9 +220,13 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
             corrections.append(correction)
         lower = "0" if declaration.type == "positive_ordered" else declaration.lower
         upper = declaration.upper
-        if (lower is None and upper is None) or statement["trunc"] or declaration.type in _STRUCTURED:
+        if (lower is None and upper is None) or declaration.type in _STRUCTURED:
             continue
-        low_ok, high_ok = _support_covers(dist, args, lower, upper)
+        # the statement's own truncation, if any, replaces the distribution's support at that end
+        cut_low, cut_high = _truncation_ends(statement["trunc"])
+        support_low, support_high = _support_ends(dist, args)
+        low_ok = _end_covers(cut_low if cut_low is not None else support_low, lower, lower=True)
+        high_ok = _end_covers(cut_high if cut_high is not None else support_high, upper, lower=False)
         if low_ok and high_ok:
             continue
         if dist in MULTIVARIATE:
@@ -212,8 +236,11 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
                 "truncated; use an unbounded parameter or a univariate prior",
                 source,
             )
-        bounds = f"{'' if low_ok or lower is None else lower}, {'' if high_ok or upper is None else upper}"
-        new_lines[index] = f"{line[:-1]} T[{bounds}];"
+        new_low = (cut_low or "") if low_ok else lower
+        new_high = (cut_high or "") if high_ok else upper
+        bounds = f"{new_low or ''}, {new_high or ''}"
+        statement_text = line[: len(line) - len(statement["trunc"] or "") - 1] if statement["trunc"] else line[:-1]
+        new_lines[index] = f"{statement_text} T[{bounds}];"
         corrections.append(Correction(name, f"{statement['lhs'].strip()} ~ {dist}(...) truncated with T[{bounds}] to match its bounds"))
 
     for name, declaration in parameters.items():
@@ -266,5 +293,5 @@ def _ordered_correction(
 def _is_scalar_expression(expression: str, scalars: set[str]) -> bool:
     if "[" in expression or "(" in expression:
         return False
-    names = re.findall(_IDENT, re.sub(r"\d+\.?\d*([eE][+-]?\d+)?", " ", expression))
+    names = re.findall(rf"\b{_IDENT}\b", expression)
     return all(name in scalars for name in names)

@@ -77,7 +77,7 @@ def check_declared_data(declarations: list[Declaration], data: dict[str, Any], *
         if name not in data:
             raise DataError(f"{source} lacks '{name}', which data_declarations declares; add it or remove the declaration")
         shape = value_shape(data[name], name)
-        if len(shape) != declaration.ndim and 0 not in shape:
+        if len(shape) != declaration.ndim and not (0 in shape and len(shape) <= declaration.ndim):
             raise DataError(
                 f"'{name}' in {source} has {len(shape)} dimension(s) but is declared as `{declaration.declaration_text()}`"
             )

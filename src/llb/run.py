@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -228,6 +229,30 @@ def _unique_ids(ids: Iterable[str]) -> list[str]:
     return out
 
 
+RELIABLE_SE = 0.1  # nats: beyond this the evidence weight is itself uncertain by more than 10%
+RELIABLE_RHAT = 1.01
+
+
+def reliability(record: ProgramRecord) -> str | None:
+    """``"good"``, or what makes this program's evidence or draws doubtful; None when it was not fitted."""
+    if record.status != OK:
+        return None
+    concerns = []
+    se = record.details.get("log_evidence_se")
+    if se is None or not math.isfinite(se) or se > RELIABLE_SE:
+        concerns.append(f"evidence error {se:.2f} nat" if se is not None and math.isfinite(se) else "evidence error unknown")
+    diagnostics = record.details.get("diagnostics") or {}
+    if diagnostics.get("divergences"):
+        concerns.append(f"{diagnostics['divergences']} divergent transitions")
+    max_rhat = diagnostics.get("max_rhat")
+    if max_rhat is not None and max_rhat > RELIABLE_RHAT:
+        concerns.append(f"R-hat {max_rhat:.3f}")
+    pareto_k = (record.details.get("evidence") or {}).get("pareto_k")
+    if pareto_k is not None and pareto_k > 0.7 and (se is None or se > RELIABLE_SE / 2):
+        concerns.append(f"proposal Pareto k {pareto_k:.2f}")
+    return "; ".join(concerns) if concerns else "good"
+
+
 def assemble_result(problem: Problem, records: list[ProgramRecord], *, settings: FitSettings, seed: int) -> dict[str, Any]:
     """The run's result.json: per-program records with weights, and the combined goal summaries."""
     log_evidence = [r.log_evidence if r.status == OK else None for r in records]
@@ -257,6 +282,7 @@ def assemble_result(problem: Problem, records: list[ProgramRecord], *, settings:
                 "reparameterisation": record.details.get("reparameterisation"),
                 "diagnostics": record.details.get("diagnostics"),
                 "goal_mean": goal_mean,
+                "reliability": reliability(record),
             }
         )
     counts: dict[str, int] = {}

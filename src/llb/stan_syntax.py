@@ -20,7 +20,7 @@ _CONTAINER_RANK = {
     "sum_to_zero_vector": 1, "matrix": 2, "cov_matrix": 2, "corr_matrix": 2, "cholesky_factor_cov": 2,
     "cholesky_factor_corr": 2, "complex_vector": 1, "complex_row_vector": 1, "complex_matrix": 2,
 }  # fmt: skip
-_SQUARE = {"cov_matrix", "corr_matrix", "cholesky_factor_corr"}
+_SQUARE = {"cov_matrix", "corr_matrix", "cholesky_factor_corr", "cholesky_factor_cov"}  # one size: square
 
 
 @dataclass(frozen=True)
