@@ -36,11 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="validate, compile and sample one Stan program")
     fit.add_argument("program", type=Path, help="a .stan file")
     fit.add_argument("--data", type=Path, help="Stan JSON data file (omit if the program has no data)")
-    fit.add_argument("--chains", type=int, default=4)
-    fit.add_argument("--warmup", type=int, default=1000)
-    fit.add_argument("--draws", type=int, default=1000)
-    fit.add_argument("--seed", type=int, default=0)
-    _add_evidence_option(fit)
+    _add_fit_options(fit)
     fit.add_argument("--json", action="store_true", help="print a JSON document instead of tables")
     fit.set_defaults(handler=_cmd_fit)
 
@@ -49,11 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--programs", type=Path, help="folder of candidate .stan programs (no LLM is asked)")
     run.add_argument("--n-models", type=int, help="use at most this many candidates")
     run.add_argument("--out", type=Path, help="run folder (default llb-runs/<problem name>); an existing run continues")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--chains", type=int, default=4)
-    run.add_argument("--warmup", type=int, default=1000)
-    run.add_argument("--draws", type=int, default=1000)
-    _add_evidence_option(run)
+    _add_fit_options(run)
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     run.set_defaults(handler=_cmd_run)
 
@@ -63,9 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_evidence_option(parser: argparse.ArgumentParser) -> None:
+def _add_fit_options(parser: argparse.ArgumentParser) -> None:
+    """Sampler and evidence options shared by `fit` and `run`."""
     from .evidence import DEFAULT_METHOD, METHODS
 
+    parser.add_argument("--chains", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--evidence",
         choices=METHODS,
