@@ -15,6 +15,7 @@ from rich.table import Table
 
 from .errors import LlbError
 
+DEFAULT_N_MODELS = 16
 EXIT_PROGRAM_FAILED = 1
 EXIT_USAGE = 2
 
@@ -43,11 +44,20 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="answer a problem by weighting many candidate programs")
     run.add_argument("problem", type=Path, help="problem folder with problem.toml and data.json")
     run.add_argument("--programs", type=Path, help="folder of candidate .stan programs (no LLM is asked)")
-    run.add_argument("--n-models", type=int, help="use at most this many candidates")
+    run.add_argument("--n-models", type=int, help=f"how many programs to ask the LLM for (default {DEFAULT_N_MODELS}); with --programs, use at most this many")
+    run.add_argument("--model", help="LLM model name (default $LLB_MODEL or gpt-4o-mini)")
+    run.add_argument("--temperature", type=float, default=1.0, help="LLM sampling temperature (default 1: the model's own distribution)")
+    run.add_argument("--max-tokens", type=int, default=2048, help="longest reply, in tokens")
+    run.add_argument("--concurrency", type=int, default=4, help="LLM requests in flight at once")
     run.add_argument("--out", type=Path, help="run folder (default llb-runs/<problem name>); an existing run continues")
     _add_fit_options(run)
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     run.set_defaults(handler=_cmd_run)
+
+    prompt = commands.add_parser("prompt", help="print the exact messages llb sends to the LLM for a problem")
+    prompt.add_argument("problem", type=Path, help="problem folder with problem.toml and data.json")
+    prompt.add_argument("--json", action="store_true", help="print the messages as JSON (OpenAI chat format)")
+    prompt.set_defaults(handler=_cmd_prompt)
 
     tools = commands.add_parser("toolchain", help="show the Stan toolchain and cache llb uses")
     tools.add_argument("--build", action="store_true", help="build the precompiled header and runner now")
@@ -129,24 +139,27 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .generate import llm_configured
     from .problem import load_problem
     from .run import read_program_folder, run_problem
 
     problem = load_problem(args.problem)
     settings = _settings(args)
+    if args.n_models is not None and args.n_models < 1:
+        raise LlbError("--n-models must be at least 1")
     if args.programs is not None:
-        candidates = read_program_folder(args.programs)
-        origin = f"the {len(candidates)} programs in {args.programs}"
+        candidates = read_program_folder(args.programs)[: args.n_models]
+        origin = f"{len(candidates)} programs from {args.programs} (no LLM asked)"
+    elif llm_configured():
+        candidates, origin = _ask_llm(problem, args)
     elif (args.problem / "programs").is_dir():
-        candidates = read_program_folder(args.problem / "programs")
-        origin = f"the {len(candidates)} recorded programs in {args.problem / 'programs'} (no --programs given and no LLM asked)"
+        candidates = read_program_folder(args.problem / "programs")[: args.n_models]
+        origin = f"{len(candidates)} recorded programs from {args.problem / 'programs'} (no LLM configured, no --programs given)"
     else:
-        raise LlbError(f"no candidate programs: pass --programs DIR or put .stan files in {args.problem / 'programs'}")
-    if args.n_models is not None:
-        if args.n_models < 1:
-            raise LlbError("--n-models must be at least 1")
-        candidates = candidates[: args.n_models]
-        origin += f", first {len(candidates)} used"
+        raise LlbError(
+            f"no candidate programs: set OPENAI_BASE_URL (and OPENAI_API_KEY) to ask an LLM, pass --programs DIR, "
+            f"or put .stan files in {args.problem / 'programs'}"
+        )
     out = args.out or Path("llb-runs") / args.problem.resolve().name
     if not args.quiet:
         console.print(f"problem: {problem.root}  goal: {problem.goal.declaration_text()}", markup=False)
@@ -167,6 +180,54 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _print_run(result, quiet=args.quiet)
     console.print(f"wrote {out / 'result.json'}", markup=False)
     return 0 if result["num_valid"] > 0 else EXIT_PROGRAM_FAILED
+
+
+def _ask_llm(problem, args: argparse.Namespace):
+    import os
+
+    from .generate import OpenAIBackend, ReplyCache, generate_replies
+    from .prompt import build_messages
+    from .run import candidates_from_replies
+    backend = OpenAIBackend()
+    model = args.model or os.environ.get("LLB_MODEL") or "gpt-4o-mini"
+    n_models = args.n_models or DEFAULT_N_MODELS
+    counts = {"cached": 0, "new": 0}
+
+    def progress(reply) -> None:
+        counts["cached" if reply.cached else "new"] += 1
+
+    with console.status(f"asking {model} at {backend.base_url} for {n_models} programs", spinner="dots") if not args.quiet else contextlib.nullcontext():
+        replies = generate_replies(
+            build_messages(problem),
+            backend=backend,
+            n_models=n_models,
+            model=model,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            cache=ReplyCache.default(),
+            concurrency=args.concurrency,
+            on_reply=progress,
+        )
+    origin = f"{n_models} replies from {model} at {backend.base_url} ({counts['new']} new, {counts['cached']} from the reply cache)"
+    return candidates_from_replies((reply.index, reply.text) for reply in replies), origin
+
+
+def _cmd_prompt(args: argparse.Namespace) -> int:
+    from .problem import load_problem
+    from .prompt import build_messages
+
+    problem = load_problem(args.problem)
+    messages = build_messages(problem)
+    if args.json:
+        print(json.dumps(messages, indent=1))
+        return 0
+    if problem.declarations_inferred:
+        print("# data declarations were inferred from data.json:\n" + problem.data_declarations + "\n")
+    for message in messages:
+        print(f"===== {message['role']} =====")
+        print(message["content"])
+        print()
+    return 0
 
 
 def _print_run(result: dict, *, quiet: bool) -> None:

@@ -1,7 +1,8 @@
 """The problem folder: ``problem.toml`` (text, goal, optional data_declarations) and ``data.json``.
 
-When ``data_declarations`` is absent they are inferred from data.json: int or real from the values,
-arrays from the nesting, and sizes tied to integer data variables whose value matches.
+When ``data_declarations`` is absent they are inferred from data.json: int or real from the values
+(a number written with a decimal point is real), arrays from the nesting (a two-dimensional table of
+reals becomes a matrix), and sizes named by the first integer data variable whose value matches.
 """
 
 from __future__ import annotations
@@ -111,7 +112,10 @@ def infer_data_declarations(data: dict[str, Any]) -> str:
             lines.append(f"{base} {name};")
             continue
         dims = ", ".join(size_names.get(size, str(size)) for size in shape)
-        lines.append(f"array[{dims}] {base} {name};")
+        if base == "real" and len(shape) == 2:
+            lines.append(f"matrix[{dims}] {name};")  # a table of reals: the natural Stan type for regressors
+        else:
+            lines.append(f"array[{dims}] {base} {name};")
     return "\n".join(lines)
 
 

@@ -29,10 +29,14 @@ from .compile import normalise_source
 from .errors import LlbError
 from .fit import OK, FitReport, FitSettings, Goal, fit_program, json_safe
 from .problem import Problem
+from .replies import parse_reply
 
 logger = logging.getLogger("llb.run")
 
 RESULT_FILE = "result.json"
+
+
+NO_PROGRAM = "no_program"  # the LLM's reply contained no program
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class Candidate:
     id: str
     source: str
     origin: str = ""
+    reply: str | None = None  # the LLM's whole reply
+    description: str | None = None  # the model in words, from the reply
+    parse_error: str | None = None  # why the reply gave no program
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,24 @@ def read_program_folder(folder: str | Path) -> list[Candidate]:
         candidates.append(Candidate(_safe_id(path.stem), source, str(path)))
     if not candidates:
         raise LlbError(f"programs folder {folder} has no .stan files; add candidate programs or point --programs elsewhere")
+    return candidates
+
+
+def candidates_from_replies(replies: Iterable[tuple[int, str]]) -> list[Candidate]:
+    """One candidate per LLM reply (index, text), named ``llm-000``, ``llm-001``, ..."""
+    candidates = []
+    for index, text in replies:
+        parsed = parse_reply(text)
+        candidates.append(
+            Candidate(
+                id=f"llm-{index:03d}",
+                source=parsed.program or "",
+                origin=f"LLM reply {index}",
+                reply=text,
+                description=parsed.description,
+                parse_error=parsed.problem,
+            )
+        )
     return candidates
 
 
@@ -127,9 +152,13 @@ def _record_from_report(candidate: Candidate, key: str, report: FitReport) -> Pr
     return ProgramRecord(candidate.id, candidate.source, key, report.status, report.reason, report.log_evidence, details, report.goal_draws)
 
 
-def _save_record(folder: Path, record: ProgramRecord, fingerprint: str) -> None:
+def _save_record(folder: Path, record: ProgramRecord, fingerprint: str, candidate: Candidate) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "program.stan").write_text(record.source)
+    if candidate.reply is not None:
+        (folder / "reply.txt").write_text(candidate.reply)
+    if candidate.description:
+        (folder / "description.txt").write_text(candidate.description)
     if record.details.get("compiled_source"):
         (folder / "compiled.stan").write_text(record.details["compiled_source"])
     if record.goal_draws is not None:
@@ -192,10 +221,17 @@ def run_problem(
     for candidate in candidates:
         key = source_key(candidate.source)
         folder = out / "models" / candidate.id
+        if candidate.parse_error is not None:
+            record = ProgramRecord(candidate.id, candidate.source, key, NO_PROGRAM, candidate.parse_error, None, {})
+            _save_record(folder, record, "", candidate)
+            records.append(record)
+            if on_program:
+                on_program(record, False)
+            continue
         original = first_by_key.get(key)
         if original is not None:
             record = replace(original, id=candidate.id, source=candidate.source, duplicate_of=original.id, goal_draws=None)
-            _save_record(folder, record, "")
+            _save_record(folder, record, "", candidate)
             records.append(replace(record, goal_draws=original.goal_draws))
             if on_program:
                 on_program(record, True)
@@ -207,13 +243,14 @@ def run_problem(
         if record is None:
             report = fit_program(candidate.source, problem.data, settings=program_settings, goal=goal)
             record = _record_from_report(candidate, key, report)
-            _save_record(folder, record, fingerprint)
+            _save_record(folder, record, fingerprint, candidate)
         first_by_key[key] = record
         records.append(record)
         if on_program:
             on_program(record, reused)
 
-    result = assemble_result(problem, records, settings=settings, seed=seed)
+    descriptions = {c.id: c.description for c in candidates}
+    result = assemble_result(problem, records, settings=settings, seed=seed, descriptions=descriptions)
     result["seconds"] = round(time.perf_counter() - start, 3)
     _write_json(out / RESULT_FILE, result)
     return result
@@ -253,8 +290,11 @@ def reliability(record: ProgramRecord) -> str | None:
     return "; ".join(concerns) if concerns else "good"
 
 
-def assemble_result(problem: Problem, records: list[ProgramRecord], *, settings: FitSettings, seed: int) -> dict[str, Any]:
+def assemble_result(
+    problem: Problem, records: list[ProgramRecord], *, settings: FitSettings, seed: int, descriptions: dict[str, str | None] | None = None
+) -> dict[str, Any]:
     """The run's result.json: per-program records with weights, and the combined goal summaries."""
+    descriptions = descriptions or {}
     log_evidence = [r.log_evidence if r.status == OK else None for r in records]
     weights = compute_weights(log_evidence)
     names = next((r.details.get("goal_names") for r in records if r.status == OK and r.details.get("goal_names")), [])
@@ -270,6 +310,7 @@ def assemble_result(problem: Problem, records: list[ProgramRecord], *, settings:
             {
                 "id": record.id,
                 "source": record.source,
+                "description": descriptions.get(record.id),
                 "status": record.status,
                 "reason": record.reason,
                 "log_evidence": record.log_evidence,
