@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     run.set_defaults(handler=_cmd_run)
 
+    report = commands.add_parser("report", help="(re)write the report of a finished run")
+    report.add_argument("run_dir", type=Path, help="the folder of a finished `llb run`")
+    report.set_defaults(handler=_cmd_report)
+
     prompt = commands.add_parser("prompt", help="print the exact messages llb sends to the LLM for a problem")
     prompt.add_argument("problem", type=Path, help="problem folder with problem.toml and data.json")
     prompt.add_argument("--json", action="store_true", help="print the messages as JSON (OpenAI chat format)")
@@ -178,7 +182,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     result = run_problem(problem, candidates, out_dir=out, settings=settings, seed=args.seed, on_program=progress)
     _print_run(result, quiet=args.quiet)
-    console.print(f"wrote {out / 'result.json'}", markup=False)
+    from .report import write_report
+
+    report = write_report(out)
+    console.print(f"wrote {out / 'result.json'} and {report}", markup=False)
     return 0 if result["num_valid"] > 0 else EXIT_PROGRAM_FAILED
 
 
@@ -210,6 +217,13 @@ def _ask_llm(problem, args: argparse.Namespace):
         )
     origin = f"{n_models} replies from {model} at {backend.base_url} ({counts['new']} new, {counts['cached']} from the reply cache)"
     return candidates_from_replies((reply.index, reply.text) for reply in replies), origin
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    console.print(f"wrote {write_report(args.run_dir)}", markup=False)
+    return 0
 
 
 def _cmd_prompt(args: argparse.Namespace) -> int:
