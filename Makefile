@@ -12,4 +12,4 @@ test: install
 	$(PYTHON) -m pytest -q
 
 demo: install
-	llb run examples/coin
+	llb run examples/coin_penny

@@ -16,7 +16,7 @@ from llb.problem import load_problem
 from llb.prompt import EXAMPLES, SYSTEM_MESSAGE, build_messages
 from llm_server import FakeLLMServer
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "coin"
+EXAMPLE = Path(__file__).parent / "problems" / "coin"
 PROGRAMS = EXAMPLE / "programs"
 
 

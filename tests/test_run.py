@@ -18,7 +18,7 @@ from llb.problem import load_problem
 from llb.run import read_program_folder, run_problem
 from llb.sample import SamplerConfig
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "coin"
+EXAMPLE = Path(__file__).parent / "problems" / "coin"
 N, K = 20, 14
 PRIORS = {"uniform": (1.0, 1.0), "penny": (50.0, 50.0), "heads_leaning": (5.0, 2.0)}
 HEADER = "data {\n  int<lower=0> num_flips;\n  int<lower=0, upper=num_flips> num_heads;\n}\n"
@@ -155,7 +155,7 @@ def test_user_mistakes_are_one_line(tmp_path, programs):
     assert "no candidate programs" in one_line_error(llb("run", problem))
 
 
-def test_cli_run_on_the_bundled_example(tmp_path):
+def test_cli_run_uses_the_programs_folder_of_the_problem(tmp_path):
     result = llb("run", EXAMPLE, "--out", tmp_path / "run")
     assert result.returncode == 0, result.stderr
     assert "recorded programs" in result.stdout and "no --programs given" in result.stdout
