@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -51,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=int, default=4, help="LLM requests in flight at once")
     run.add_argument("--out", type=Path, help="run folder (default llb-runs/<problem name>); an existing run continues")
     _add_fit_options(run)
+    run.add_argument("--workers", type=int, default=None, help="programs fitted at once on this machine (default: the number of CPUs)")
+    run.add_argument("--scheduler", help="address of a Dask scheduler to send the programs to, e.g. tcp://HOST:8786")
+    run.add_argument("--dask-local", action="store_true", help="start a local Dask cluster (with --workers workers) for this run")
+    run.add_argument("--timeout", type=float, default=900.0, help="seconds one program may take, compile included (default 900)")
+    run.add_argument("--memory-limit", type=float, default=8.0, help="GB of memory one program may use (default 8)")
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     run.set_defaults(handler=_cmd_run)
 
@@ -172,15 +178,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         console.print(f"candidates: {origin}", markup=False)
         console.print(f"run folder: {out}", markup=False)
 
-    def progress(record, reused: bool) -> None:
-        if args.quiet:
-            return
-        note = " (duplicate)" if record.duplicate_of else (" (from an earlier run)" if reused else "")
-        evidence = f"  log Z {record.log_evidence:.2f}" if record.log_evidence is not None else ""
-        reason = f"  {record.reason}" if record.reason else ""
-        console.print(f"  {record.id}: {record.status}{evidence}{note}{reason}", markup=False, soft_wrap=True)
-
-    result = run_problem(problem, candidates, out_dir=out, settings=settings, seed=args.seed, on_program=progress)
+    with _executor(args) as executor, _RunProgress(quiet=args.quiet) as progress:
+        result = run_problem(
+            problem, candidates, out_dir=out, settings=settings, seed=args.seed, executor=executor,
+            on_program=progress.program, on_plan=progress.plan,
+        )  # fmt: skip
     _print_run(result, quiet=args.quiet)
     from .report import write_report
 
@@ -242,6 +244,91 @@ def _cmd_prompt(args: argparse.Namespace) -> int:
         print(message["content"])
         print()
     return 0
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace):
+    """The executor the options ask for: local contained children, a Dask cluster, or a local one."""
+    import os
+
+    from .execute import DaskExecutor, Limits, LocalExecutor
+
+    if args.timeout <= 0 or args.memory_limit <= 0:
+        raise LlbError("--timeout and --memory-limit must be positive")
+    limits = Limits(seconds=args.timeout, memory_bytes=int(args.memory_limit * 2**30))
+    workers = args.workers or os.cpu_count() or 1
+    if workers < 1:
+        raise LlbError("--workers must be at least 1")
+    if args.scheduler and args.dask_local:
+        raise LlbError("give either --scheduler or --dask-local, not both")
+    if not (args.scheduler or args.dask_local):
+        yield LocalExecutor(workers=workers, limits=limits)
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise LlbError("Dask is not installed; run `pip install 'dask[distributed]'` (or `make install`)") from None
+    if args.dask_local:
+        import dask
+
+        dask.config.set({"distributed.worker.daemon": False})  # lets workers start contained children directly
+        if not args.verbose:
+            logging.getLogger("distributed").setLevel(logging.ERROR)
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+            yield DaskExecutor(client, limits=limits)
+        return
+    try:
+        client = Client(args.scheduler, timeout=30)
+    except (OSError, TimeoutError) as error:
+        raise LlbError(f"cannot connect to the Dask scheduler at {args.scheduler} ({error}); check the address and that it runs") from None
+    with client:
+        yield DaskExecutor(client, limits=limits)
+
+
+class _RunProgress:
+    """A progress bar with counts per status, programs per second and time left."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.counts: dict[str, int] = {}
+        self._progress = None
+        self._task = None
+
+    def __enter__(self) -> "_RunProgress":
+        if not self.quiet:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                TextColumn("fitting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
+                console=console, transient=False,
+            )  # fmt: skip
+            self._progress.__enter__()
+            self._task = self._progress.add_task("fit", total=None, counts="", rate="")
+        self._start = time.monotonic()
+        self._done = 0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def plan(self, total: int, to_fit: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+            self._progress.console.print(f"{to_fit} distinct programs to fit; the rest are finished already or duplicates", markup=False)
+
+    def program(self, record, reused: bool) -> None:
+        self.counts[record.status] = self.counts.get(record.status, 0) + 1
+        self._done += 1
+        if self._progress is None:
+            return
+        elapsed = time.monotonic() - self._start
+        rate = f"{self._done / elapsed:.1f}/s" if elapsed > 0 else ""
+        counts = " ".join(f"{status} {n}" for status, n in sorted(self.counts.items()))
+        self._progress.update(self._task, completed=self._done, counts=counts, rate=rate)
+        if not reused and record.status != "ok":
+            self._progress.console.print(f"  {record.id}: {record.status}: {record.reason}", markup=False, soft_wrap=True)
 
 
 def _print_run(result: dict, *, quiet: bool) -> None:

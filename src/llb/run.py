@@ -27,7 +27,8 @@ from . import __version__
 from .combine import compute_weights, mixture_summary
 from .compile import normalise_source
 from .errors import LlbError
-from .fit import OK, FitReport, FitSettings, Goal, fit_program, json_safe
+from .execute import Executor, LocalExecutor, ProgramTask, TaskResult
+from .fit import OK, FitSettings, Goal, json_safe
 from .problem import Problem
 from .replies import parse_reply
 
@@ -136,20 +137,8 @@ def _write_npy(path: Path, array: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def _record_from_report(candidate: Candidate, key: str, report: FitReport) -> ProgramRecord:
-    evidence = report.evidence
-    details: dict[str, Any] = {
-        "log_evidence_se": evidence.mc_se if evidence else None,
-        "evidence": evidence.to_json() if evidence else None,
-        "corrections": [c.description for c in report.prior_check.corrections] if report.prior_check else [],
-        "diagnostics": report.diagnostics(),
-        "warnings": list(report.validation.warnings) if report.validation else [],
-        "timings": {k: round(v, 4) for k, v in report.timings.items()},
-        "goal_names": list(report.goal_names),
-        "reparameterisation": report.reparameterisation,
-        "compiled_source": report.fitted_source,
-    }
-    return ProgramRecord(candidate.id, candidate.source, key, report.status, report.reason, report.log_evidence, details, report.goal_draws)
+def _record_from_result(candidate: Candidate, result: TaskResult) -> ProgramRecord:
+    return ProgramRecord(candidate.id, candidate.source, result.key, result.status, result.reason, result.log_evidence, dict(result.details), result.goal_draws)
 
 
 def _save_record(folder: Path, record: ProgramRecord, fingerprint: str, candidate: Candidate) -> None:
@@ -203,11 +192,16 @@ def run_problem(
     out_dir: str | Path,
     settings: FitSettings = FitSettings(),
     seed: int = 0,
+    executor: Executor | None = None,
     on_program: Callable[[ProgramRecord, bool], None] | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Fit every distinct candidate once, weigh them, write the run folder; returns result.json's content.
 
-    ``on_program(record, reused)`` is called as each program finishes (for progress output).
+    Distinct programs not already finished in ``out_dir`` are handed to ``executor`` (default: one
+    contained child at a time). Each record is written as soon as it arrives, so a stopped run loses
+    at most the programs in flight. ``on_plan(total, to_fit)`` is called once before fitting and
+    ``on_program(record, reused)`` as each program is settled (for progress output).
     """
     start = time.perf_counter()
     out = Path(out_dir)
@@ -215,44 +209,59 @@ def run_problem(
     ids = _unique_ids(c.id for c in candidates)
     candidates = [replace(c, id=i) for c, i in zip(candidates, ids)]
     goal = Goal(problem.goal, problem.goal_shape)
+    executor = executor or LocalExecutor()
 
-    first_by_key: dict[str, ProgramRecord] = {}
-    records: list[ProgramRecord] = []
+    # Plan: which candidates are settled already, and which distinct programs still need fitting.
+    settled: dict[str, ProgramRecord] = {}  # by candidate id
+    first_of_key: dict[str, Candidate] = {}
+    tasks: dict[str, tuple[ProgramTask, Candidate, str]] = {}
     for candidate in candidates:
         key = source_key(candidate.source)
-        folder = out / "models" / candidate.id
         if candidate.parse_error is not None:
-            record = ProgramRecord(candidate.id, candidate.source, key, NO_PROGRAM, candidate.parse_error, None, {})
-            _save_record(folder, record, "", candidate)
-            records.append(record)
+            settled[candidate.id] = ProgramRecord(candidate.id, candidate.source, key, NO_PROGRAM, candidate.parse_error, None, {})
+            _save_record(out / "models" / candidate.id, settled[candidate.id], "", candidate)
             if on_program:
-                on_program(record, False)
+                on_program(settled[candidate.id], False)
             continue
-        original = first_by_key.get(key)
-        if original is not None:
-            record = replace(original, id=candidate.id, source=candidate.source, duplicate_of=original.id, goal_draws=None)
-            _save_record(folder, record, "", candidate)
-            records.append(replace(record, goal_draws=original.goal_draws))
-            if on_program:
-                on_program(record, True)
+        if key in first_of_key:
             continue
+        first_of_key[key] = candidate
         program_settings = replace(settings, sampler=replace(settings.sampler, seed=program_seed(seed, key)))
         fingerprint = _fingerprint(key, program_settings, problem)
-        record = _load_record(folder, candidate, fingerprint)
-        reused = record is not None
-        if record is None:
-            report = fit_program(candidate.source, problem.data, settings=program_settings, goal=goal)
-            record = _record_from_report(candidate, key, report)
-            _save_record(folder, record, fingerprint, candidate)
-        first_by_key[key] = record
-        records.append(record)
+        record = _load_record(out / "models" / candidate.id, candidate, fingerprint)
+        if record is not None:
+            settled[candidate.id] = record
+            if on_program:
+                on_program(record, True)
+        else:
+            tasks[key] = (ProgramTask(key, candidate.source, problem.data, goal, program_settings), candidate, fingerprint)
+    if on_plan:
+        on_plan(len(candidates), len(tasks))
+
+    for result in executor.run([task for task, _, _ in tasks.values()]):
+        _, candidate, fingerprint = tasks[result.key]
+        record = _record_from_result(candidate, result)
+        _save_record(out / "models" / candidate.id, record, fingerprint, candidate)
+        settled[candidate.id] = record
         if on_program:
-            on_program(record, reused)
+            on_program(record, False)
+
+    records: list[ProgramRecord] = []
+    for candidate in candidates:
+        if candidate.id in settled:
+            records.append(settled[candidate.id])
+            continue
+        original = settled[first_of_key[source_key(candidate.source)].id]
+        duplicate = replace(original, id=candidate.id, source=candidate.source, duplicate_of=original.id, goal_draws=None)
+        _save_record(out / "models" / candidate.id, duplicate, "", candidate)
+        records.append(replace(duplicate, goal_draws=original.goal_draws))
+        if on_program:
+            on_program(duplicate, True)
 
     descriptions = {c.id: c.description for c in candidates}
     result = assemble_result(problem, records, settings=settings, seed=seed, descriptions=descriptions)
-    result["seconds"] = round(time.perf_counter() - start, 3)
     _write_json(out / RESULT_FILE, result)
+    _write_json(out / "run.json", {"llb_version": __version__, "seconds": round(time.perf_counter() - start, 3), "programs_fitted": len(tasks), "finished": time.time()})
     return result
 
 

@@ -1,0 +1,303 @@
+"""Run each program's work (compile, sample, evidence) contained in a child process, in parallel.
+
+Programs are written by an LLM: one may loop forever, allocate without bound, crash the process or
+print without end. Each program therefore runs in its own child process, started from a forkserver
+(cheap: the server has llb, numpy and scipy imported already), in its own process group, with an
+address-space limit; the parent enforces a wall-clock limit and kills the whole group (the C++
+compiler included) when it runs out. Whatever happens, the program ends with a record: a hang is
+``timeout``, a crash is ``crashed``, running out of memory is ``memory_error``.
+
+Two executors share this: ``LocalExecutor`` keeps up to N children running from this process, and
+``DaskExecutor`` sends each program to a Dask cluster, whose worker runs the same contained child
+(so a remote worker compiles the program into its own cache). Results come back as plain records; the
+caller writes them to the run folder. Both give identical records for identical tasks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import pickle
+import resource
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Protocol
+
+from .fit import FitSettings, Goal, fit_program
+
+DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
+DEFAULT_MEMORY = 8 * 2**30  # bytes of address space per program (the C++ compiler needs ~2 GB)
+
+TIMEOUT = "timeout"
+CRASHED = "crashed"
+MEMORY_ERROR = "memory_error"
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = DEFAULT_TIMEOUT
+    memory_bytes: int | None = DEFAULT_MEMORY
+
+
+@dataclass(frozen=True)
+class ProgramTask:
+    """Everything a worker needs to fit one distinct program (picklable, no file access needed)."""
+
+    key: str
+    source: str
+    data: dict[str, Any]
+    goal: Goal | None
+    settings: FitSettings
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """A program's outcome as plain data: the FitReport's essentials, or a containment failure."""
+
+    key: str
+    status: str
+    reason: str | None
+    log_evidence: float | None
+    details: dict[str, Any]
+    goal_draws: Any = None  # numpy array or None
+
+
+def _result_from_report(task: ProgramTask, report) -> TaskResult:
+    evidence = report.evidence
+    details: dict[str, Any] = {
+        "log_evidence_se": evidence.mc_se if evidence else None,
+        "evidence": evidence.to_json() if evidence else None,
+        "corrections": [c.description for c in report.prior_check.corrections] if report.prior_check else [],
+        "reparameterisation": report.reparameterisation,
+        "diagnostics": report.diagnostics(),
+        "warnings": list(report.validation.warnings) if report.validation else [],
+        "messages": report.fit.messages[:20_000] if report.fit else "",
+        "timings": {k: round(v, 4) for k, v in report.timings.items()},
+        "goal_names": list(report.goal_names),
+        "compiled_source": report.fitted_source,
+    }
+    status, reason = report.status, report.reason
+    if reason and "bad_alloc" in reason:
+        status, reason = MEMORY_ERROR, "the program ran out of memory (std::bad_alloc)"
+    return TaskResult(task.key, status, reason, report.log_evidence, details, report.goal_draws)
+
+
+def fit_task(task: ProgramTask) -> TaskResult:
+    """The per-program work, uncontained (what the child process runs)."""
+    report = fit_program(task.source, task.data, settings=task.settings, goal=task.goal)
+    return _result_from_report(task, report)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies, so a killed run leaves no worker behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(task: ProgramTask, limits: Limits, connection: multiprocessing.connection.Connection) -> None:
+    os.setsid()  # its own process group: the parent can kill it together with any compiler it started
+    _die_with_parent()
+    if limits.memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # nothing a program does may flood the terminal
+    os.dup2(devnull, 2)
+    try:
+        result = fit_task(task)
+    except MemoryError:
+        result = TaskResult(task.key, MEMORY_ERROR, "the program ran out of memory", None, {})
+    except BaseException as error:  # a bug in llb: keep the run going, say what happened
+        reason = f"internal error: {type(error).__name__}: {error}"
+        result = TaskResult(task.key, CRASHED, reason, None, {"traceback": traceback.format_exc()[-4000:]})
+    connection.send(result)
+    connection.close()
+
+
+_CONTEXT: Any = None
+
+
+def _context():
+    """A forkserver context with llb's modules preloaded (made once per process)."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = multiprocessing.get_context("forkserver")
+        _CONTEXT.set_forkserver_preload(["llb.execute", "llb.fit", "numpy", "scipy.stats", "scipy.special"])
+    return _CONTEXT
+
+
+class ContainedRun:
+    """One program running in a child process; ``finish`` collects its result."""
+
+    def __init__(self, task: ProgramTask, limits: Limits) -> None:
+        self.task = task
+        self.limits = limits
+        receive, send = _context().Pipe(duplex=False)
+        self._receive = receive
+        self.process = _context().Process(target=_child, args=(task, limits, send), daemon=True)
+        self.process.start()
+        send.close()
+        self.deadline = time.monotonic() + limits.seconds
+
+    @property
+    def waitables(self) -> list[Any]:
+        return [self._receive, self.process.sentinel]
+
+    def overdue(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def finish(self) -> TaskResult:
+        """The child's result; kills it first if it is past its deadline. Blocks until it is gone."""
+        result = None
+        if not self.overdue():
+            try:
+                if self._receive.poll(max(0.0, self.deadline - time.monotonic())):
+                    result = self._receive.recv()
+            except (EOFError, OSError):
+                result = None
+        if result is None and self.process.is_alive():
+            self._kill()
+        self.process.join(timeout=30)
+        self._receive.close()
+        if result is not None:
+            return result
+        return self._failure()
+
+    def _kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            self.process.kill()
+
+    def _failure(self) -> TaskResult:
+        task, code = self.task, self.process.exitcode
+        if self.overdue():
+            reason = f"the program did not finish within the time limit of {self.limits.seconds:g} s"
+            return TaskResult(task.key, TIMEOUT, reason, None, {})
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            if -code == signal.SIGKILL:
+                return TaskResult(task.key, MEMORY_ERROR, "the program's process was killed (SIGKILL), most likely for using too much memory", None, {})
+            return TaskResult(task.key, CRASHED, f"the program's process crashed ({name})", None, {})
+        return TaskResult(task.key, CRASHED, f"the program's process exited with code {code} without a result", None, {})
+
+
+def fit_contained(task: ProgramTask, limits: Limits = Limits()) -> TaskResult:
+    """Fit one program in a contained child process and wait for it (what a Dask worker runs).
+
+    A daemonic process (a Dask worker by default) may not start multiprocessing children, so there
+    the child is a fresh interpreter (``python -m llb.execute``) instead: slower to start, equally
+    contained.
+    """
+    if multiprocessing.current_process().daemon:
+        return _fit_in_subprocess(task, limits)
+    return ContainedRun(task, limits).finish()
+
+
+def _fit_in_subprocess(task: ProgramTask, limits: Limits) -> TaskResult:
+    def limit_child() -> None:
+        _die_with_parent()
+        if limits.memory_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    start = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llb.execute"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        start_new_session=True, preexec_fn=limit_child,
+    )  # fmt: skip
+    try:
+        output, _ = process.communicate(pickle.dumps(task), timeout=limits.seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return TaskResult(task.key, TIMEOUT, f"the program did not finish within the time limit of {limits.seconds:g} s", None, {})
+    try:
+        return pickle.loads(output)
+    except Exception:
+        code = process.returncode
+        if code is not None and code < 0:
+            if -code == signal.SIGKILL:
+                return TaskResult(task.key, MEMORY_ERROR, "the program's process was killed (SIGKILL), most likely for using too much memory", None, {})
+            return TaskResult(task.key, CRASHED, f"the program's process crashed ({signal.Signals(-code).name})", None, {})
+        return TaskResult(task.key, CRASHED, f"the program's process exited with code {code} without a result after {time.monotonic() - start:.0f} s", None, {})
+
+
+def _subprocess_main() -> None:
+    """Entry point of ``python -m llb.execute``: a pickled task on stdin, a pickled result on stdout."""
+    task = pickle.loads(sys.stdin.buffer.read())
+    result_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # the program's own output goes nowhere; the result uses the saved descriptor
+    try:
+        result = fit_task(task)
+    except MemoryError:
+        result = TaskResult(task.key, MEMORY_ERROR, "the program ran out of memory", None, {})
+    except BaseException as error:
+        result = TaskResult(task.key, CRASHED, f"internal error: {type(error).__name__}: {error}", None, {"traceback": traceback.format_exc()[-4000:]})
+    with os.fdopen(result_fd, "wb") as out:
+        out.write(pickle.dumps(result))
+
+
+class Executor(Protocol):
+    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[TaskResult]:
+        """Results in the order programs finish."""
+        ...
+
+
+class LocalExecutor:
+    """Up to ``workers`` contained children at once, managed from this process (no threads)."""
+
+    def __init__(self, *, workers: int = 1, limits: Limits = Limits()) -> None:
+        self.workers = max(1, workers)
+        self.limits = limits
+
+    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[TaskResult]:
+        pending = list(tasks)
+        pending.reverse()
+        running: list[ContainedRun] = []
+        try:
+            while pending or running:
+                while pending and len(running) < self.workers:
+                    running.append(ContainedRun(pending.pop(), self.limits))
+                nearest = min(run.deadline for run in running) - time.monotonic()
+                ready = multiprocessing.connection.wait([w for run in running for w in run.waitables], timeout=max(0.0, nearest) + 0.05)
+                for run in list(running):
+                    if run.overdue() or any(w in ready for w in run.waitables):
+                        running.remove(run)
+                        yield run.finish()
+        finally:
+            for run in running:  # the caller stopped early (an error, Ctrl-C): leave no child behind
+                run.deadline = 0.0
+                run.finish()
+
+
+class DaskExecutor:
+    """Each program as a Dask task running ``fit_contained`` on a worker."""
+
+    def __init__(self, client: Any, *, limits: Limits = Limits()) -> None:
+        self.client = client
+        self.limits = limits
+
+    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[TaskResult]:
+        from distributed import as_completed
+
+        futures = [self.client.submit(fit_contained, task, self.limits, pure=False) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+if __name__ == "__main__":
+    # run the copy imported as llb.execute, so that results pickle as llb.execute.TaskResult
+    from llb.execute import _subprocess_main as main
+
+    main()

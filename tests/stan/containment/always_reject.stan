@@ -1,0 +1,13 @@
+// Rejects every proposal.
+data {
+  int<lower=0> num_flips;
+  int<lower=0, upper=num_flips> num_heads;
+}
+parameters {
+  real<lower=0, upper=1> bias;
+}
+model {
+  bias ~ beta(2, 2);
+  num_heads ~ binomial(num_flips, bias);
+  reject("this program rejects everything; bias = ", bias);
+}

@@ -1,0 +1,97 @@
+"""Containment, executors and resumable runs.
+
+Every program runs in its own child process with a wall-clock limit and a memory cap: a hang, a huge
+allocation, a print flood and a program that always rejects each end with their own status while the
+others in the same run succeed. The same tests run against the local executor and Dask.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from llb.execute import DaskExecutor, Limits, LocalExecutor
+from llb.problem import load_problem
+from llb.run import read_program_folder, run_problem
+
+ROOT = Path(__file__).parent
+COIN = ROOT / "problems" / "coin"
+CONTAINMENT = ROOT / "stan" / "containment"
+LIMITS = Limits(seconds=40, memory_bytes=4 * 2**30)
+
+
+def test_misbehaving_programs_are_contained(tmp_path):
+    result = run_problem(load_problem(COIN), read_program_folder(CONTAINMENT), out_dir=tmp_path, executor=LocalExecutor(workers=2, limits=LIMITS), seed=3)
+    by_id = {m["id"]: m for m in result["models"]}
+    assert by_id["good"]["status"] == "ok" and by_id["chatty"]["status"] == "ok"
+    assert by_id["hang"]["status"] == "timeout"
+    assert by_id["hang"]["reason"] == "the program did not finish within the time limit of 40 s"
+    assert by_id["huge"]["status"] == "memory_error"
+    assert by_id["flood"]["status"] in ("memory_error", "timeout")
+    assert by_id["always_reject"]["status"] == "sampling_error"
+    assert "this program rejects everything" in by_id["always_reject"]["reason"]
+    # the chatty program's prints are kept, but only up to a fixed size
+    record = json.loads((tmp_path / "models" / "chatty" / "result.json").read_text())
+    assert "evaluating at bias" in record["messages"] and len(record["messages"]) <= 20_000
+    assert result["num_valid"] == 2
+
+
+def tiny_problem_programs(folder: Path, count: int) -> Path:
+    from test_run import beta_program
+
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"p{i}.stan").write_text(beta_program(1.0 + i, 1.0 + 2 * i))
+    (folder / f"p0_again.stan").write_text(beta_program(1.0, 1.0))
+    return folder
+
+
+def test_executors_give_identical_results(tmp_path):
+    from distributed import Client, LocalCluster
+
+    programs = read_program_folder(tiny_problem_programs(tmp_path / "programs", 3))
+    problem = load_problem(COIN)
+    documents = []
+    for name, executor in (("one", LocalExecutor(workers=1, limits=LIMITS)), ("two", LocalExecutor(workers=2, limits=LIMITS))):
+        documents.append(run_problem(problem, programs, out_dir=tmp_path / name, executor=executor, seed=7))
+    # Dask's workers are daemonic processes by default: there, programs run through a fresh interpreter
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        documents.append(run_problem(problem, programs, out_dir=tmp_path / "dask", executor=DaskExecutor(client, limits=LIMITS), seed=7))
+    assert documents[0] == documents[1] == documents[2]
+    files = [json.loads((tmp_path / name / "result.json").read_text()) for name in ("one", "two", "dask")]
+    assert files[0] == files[1] == files[2]
+
+
+def test_killed_run_resumes_to_the_same_result(tmp_path):
+    programs = tiny_problem_programs(tmp_path / "programs", 6)
+    command = [sys.executable, "-m", "llb", "run", str(COIN), "--programs", str(programs), "--workers", "1", "--quiet", "--seed", "5"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    reference = subprocess.run(command + ["--out", str(tmp_path / "reference")], capture_output=True, text=True, env=env, timeout=900)
+    assert reference.returncode == 0, reference.stderr
+
+    # a fresh run folder, killed with SIGKILL once some but not all programs are done
+    interrupted = tmp_path / "interrupted"
+    process = subprocess.Popen(command + ["--out", str(interrupted)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        done = list(interrupted.glob("models/*/result.json"))
+        if len(done) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done_before = len(list(interrupted.glob("models/*/result.json")))
+    assert 2 <= done_before < 7 and not (interrupted / "result.json").exists()
+
+    resumed = subprocess.run(command + ["--out", str(interrupted)], capture_output=True, text=True, env=env, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((interrupted / "result.json").read_text()) == json.loads((tmp_path / "reference" / "result.json").read_text())
+    run_info = json.loads((interrupted / "run.json").read_text())
+    assert run_info["programs_fitted"] <= 6 - (done_before - 1)  # finished programs were not fitted again
