@@ -1,0 +1,12 @@
+// Standard penny, so the bias is close to 0.5: Beta(50, 50) prior, binomial number of heads.
+data {
+  int num_flips; // number of times the coin was flipped
+  int num_heads; // number of flips that came up heads
+}
+parameters {
+  real<lower=0, upper=1> bias;
+}
+model {
+  bias ~ beta(50, 50);
+  num_heads ~ binomial(num_flips, bias);
+}

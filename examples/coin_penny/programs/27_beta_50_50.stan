@@ -1,0 +1,14 @@
+// Standard penny => nearly fair. Prior: bias ~ Beta(50, 50). Likelihood: heads ~ Binomial(flips, bias).
+data {
+  int num_flips;  // number of times the coin was flipped
+  int num_heads;  // number of flips that came up heads
+}
+
+parameters {
+  real<lower=0, upper=1> bias;
+}
+
+model {
+  bias ~ beta(50, 50);
+  num_heads ~ binomial(num_flips, bias);
+}

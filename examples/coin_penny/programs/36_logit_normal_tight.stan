@@ -1,0 +1,15 @@
+// Log-odds of heads near zero for a standard penny: normal(0, 0.1) prior; binomial_logit likelihood.
+data {
+  int num_flips; // number of times the coin was flipped
+  int num_heads; // number of flips that came up heads
+}
+parameters {
+  real log_odds;
+}
+transformed parameters {
+  real<lower=0, upper=1> bias = inv_logit(log_odds);
+}
+model {
+  log_odds ~ normal(0, 0.1);
+  num_heads ~ binomial_logit(num_flips, log_odds);
+}

@@ -1,0 +1,16 @@
+// A standard logistic prior on the log-odds of heads corresponds to a uniform prior on the bias: no
+// preference for any value. Binomial likelihood.
+data {
+  int num_flips;
+  int num_heads;
+}
+parameters {
+  real log_odds;
+}
+transformed parameters {
+  real<lower=0, upper=1> bias = inv_logit(log_odds);
+}
+model {
+  log_odds ~ logistic(0, 1);
+  num_heads ~ binomial_logit(num_flips, log_odds);
+}
