@@ -22,6 +22,7 @@ from .toolchain import Toolchain, find_toolchain
 
 MAX_SOURCE_BYTES = 200_000
 STANC_TIMEOUT = 20.0
+MAX_MESSAGE = 300  # characters of stanc's message kept in a one-line reason
 PROGRAM_FILENAME = "program.stan"
 
 _INCLUDE = re.compile(r"^[ \t]*#[ \t]*include\b", re.MULTILINE)
@@ -138,6 +139,8 @@ def describe_stanc_error(text: str) -> tuple[str, int | None, int | None]:
         message = header["what"].strip()
     where = f" at line {line}, column {column}" if line is not None else ""
     kind = header["kind"].lower()
+    if len(message) > MAX_MESSAGE:  # stanc lists every signature of a function it could not match
+        message = message[: MAX_MESSAGE - 3].rstrip() + "..."
     return f"{kind} error{where}: {message or 'stanc rejected the program'}", line, column
 
 
