@@ -34,6 +34,7 @@ from typing import Any, Callable
 import numpy as np
 
 import llb
+from results_file import publish
 from llb.compile import CompiledProgram, compile_program
 from llb.model import StanModel
 from llb.sample import SamplerConfig, sample_nuts
@@ -399,12 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += render(rows, with_pystan=pystan_version is not None)
     lines += ["", f"Median cold compile over {len(cold_medians)} models: {fmt_seconds(statistics.median(cold_medians))}"
               f" (benchmark wall time {fmt_seconds(total)})", ""]  # fmt: skip
-    text = "\n".join(lines)
-    print(text)
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.results, "a") as handle:
-        handle.write(text + "\n")
-    print(f"appended to {args.results}", file=sys.stderr)
+    publish("\n".join(lines), args.results)
     return 0
 
 

@@ -40,6 +40,7 @@ import numpy as np
 from scipy import integrate, special, stats
 
 import llb.fit
+from results_file import publish
 from llb.evidence import METHODS
 from llb.fit import FitSettings, fit_program
 from llb.sample import SamplerConfig
@@ -397,12 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         *summary_lines(outcomes, methods=args.methods),
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.results, "a") as handle:
-        handle.write(text + "\n")
-    print(f"appended to {args.results}", file=sys.stderr)
+    publish("\n".join(lines), args.results)
     return 0
 
 

@@ -13,13 +13,14 @@ benchmarks/results/paper.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from results_file import heading, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "paper.md"
@@ -72,12 +73,7 @@ def main() -> None:
     for name in names:
         print(f"running {name} ...", flush=True)
         rows.append(run_example(name, seed=args.seed, out=args.out))
-    text = table(rows)
-    print(text)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as handle:
-        handle.write(f"\n## paper examples {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC (git {commit}, nproc {os.cpu_count()}, seed {args.seed})\n\n{text}\n")
+    publish(f"{heading('paper examples')}, seed {args.seed}\n\n{table(rows)}", RESULTS)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,7 @@ means no leak per program). The table is printed and appended to benchmarks/resu
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -26,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+
+from results_file import heading, publish
 
 from llb.execute import DaskExecutor, Limits, LocalExecutor
 from llb.problem import load_problem
@@ -153,12 +152,7 @@ def main() -> None:
             f"| {row['label']} | {len(candidates)} | {row['distinct']} | {row['valid']} | {row['seconds']:.1f} | {row['rate']:.2f} | "
             f"{mb(row['parent_peak'])} | {mb(row['worker_peak'])} | {mb(row['rss_10'])} | {mb(row['rss_end'])} |"
         )
-    text = "\n".join(lines)
-    print(text)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as handle:
-        handle.write(f"\n## scale {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC (git {commit}, nproc {os.cpu_count()})\n\n{text}\n")
+    publish(f"{heading('scale')}\n\n" + "\n".join(lines), RESULTS)
     shutil.rmtree(work, ignore_errors=True)
 
 

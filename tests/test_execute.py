@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from llb.execute import DaskExecutor, Limits, LocalExecutor
 from llb.problem import load_problem
@@ -49,7 +48,7 @@ def tiny_problem_programs(folder: Path, count: int) -> Path:
     folder.mkdir()
     for i in range(count):
         (folder / f"p{i}.stan").write_text(beta_program(1.0 + i, 1.0 + 2 * i))
-    (folder / f"p0_again.stan").write_text(beta_program(1.0, 1.0))
+    (folder / "p0_again.stan").write_text(beta_program(1.0, 1.0))
     return folder
 
 

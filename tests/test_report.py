@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from llb.problem import load_problem
-from llb.report import INFERENCE_DATA_FILE, REPORT_FILE, load_run, write_report
+from llb.report import INFERENCE_DATA_FILE, REPORT_FILE, write_report
 from llb.run import read_program_folder, run_problem
 from test_run import EXAMPLE, beta_program
 

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from .stan_syntax import IDENT, TILDE, Declaration, block_declarations, blocks, number, replace_block, split_top_level
-from .toolchain import Toolchain, find_toolchain
+from .toolchain import Toolchain
 from .validate import canonical_form
 
 _REAL_LINE = (None, None)

@@ -1,0 +1,37 @@
+// Varying intercepts, common slope: cities differ in their typical temperature (intercepts pooled around a
+// regional value) but tomorrow depends on today in the same way everywhere.
+data {
+  int num_cities;
+  int num_days_train;
+  int num_days_test;
+  array[num_cities, num_days_train] real day1_temp_train;
+  array[num_cities, num_days_train] real day2_temp_train;
+  array[num_cities, num_days_test] real day1_temp_test;
+}
+parameters {
+  real mu_alpha;
+  real<lower=0> tau_alpha;
+  vector<offset=mu_alpha, multiplier=tau_alpha>[num_cities] alpha;
+  real beta;
+  real<lower=0> sigma;
+}
+model {
+  mu_alpha ~ normal(70, 20);
+  tau_alpha ~ normal(0, 10) T[0, ];
+  alpha ~ normal(mu_alpha, tau_alpha);
+  beta ~ normal(1, 0.5);
+  sigma ~ normal(0, 10) T[0, ];
+  for (c in 1:num_cities) {
+    for (d in 1:num_days_train) {
+      day2_temp_train[c, d] ~ normal(alpha[c] + beta * (day1_temp_train[c, d] - 70), sigma);
+    }
+  }
+}
+generated quantities {
+  array[num_cities, num_days_test] real day2_temp_test;
+  for (c in 1:num_cities) {
+    for (d in 1:num_days_test) {
+      day2_temp_test[c, d] = normal_rng(alpha[c] + beta * (day1_temp_test[c, d] - 70), sigma);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// Hierarchical regression of next-day on current temperature with partially pooled city intercepts and
+// slopes (non-centred); predictions for the test days are drawn from the fitted regressions.
+data {
+  int num_cities;
+  int num_days_train;
+  int num_days_test;
+  array[num_cities, num_days_train] real day1_temp_train;
+  array[num_cities, num_days_train] real day2_temp_train;
+  array[num_cities, num_days_test] real day1_temp_test;
+}
+parameters {
+  real mu_alpha;
+  real<lower=0> tau_alpha;
+  real mu_beta;
+  real<lower=0> tau_beta;
+  vector<offset=mu_alpha, multiplier=tau_alpha>[num_cities] alpha;
+  vector<offset=mu_beta, multiplier=tau_beta>[num_cities] beta;
+  real<lower=0> sigma;
+}
+model {
+  mu_alpha ~ normal(70, 20);
+  tau_alpha ~ normal(0, 10) T[0, ];
+  mu_beta ~ normal(1, 0.5);
+  tau_beta ~ normal(0, 0.5) T[0, ];
+  sigma ~ normal(0, 10) T[0, ];
+  alpha ~ normal(mu_alpha, tau_alpha);
+  beta ~ normal(mu_beta, tau_beta);
+  for (c in 1:num_cities) {
+    for (d in 1:num_days_train) {
+      day2_temp_train[c, d] ~ normal(alpha[c] + beta[c] * (day1_temp_train[c, d] - 70), sigma);
+    }
+  }
+}
+generated quantities {
+  array[num_cities, num_days_test] real day2_temp_pred;
+  for (c in 1:num_cities) {
+    for (d in 1:num_days_test) {
+      day2_temp_pred[c, d] = normal_rng(alpha[c] + beta[c] * (day1_temp_test[c, d] - 70), sigma);
+    }
+  }
+}
