@@ -88,3 +88,27 @@ def test_same_seed_same_draws_and_chains_differ(compiled):
         second = sample_nuts(model, config)
     np.testing.assert_array_equal(first.draws, second.draws)
     assert not np.array_equal(first.draws[0], first.draws[1])
+
+
+def synthetic_fit(unconstrained: np.ndarray, energy: np.ndarray, divergent: int = 0):
+    from llb.sample import Fit
+
+    chains, draws, _ = unconstrained.shape
+    sampler = np.zeros((chains, draws, 7))
+    sampler[:, :, 6] = energy
+    sampler[0, :divergent, 5] = 1
+    return Fit(("x",), (), unconstrained, ("x",), unconstrained, sampler, np.ones(chains), np.ones((chains, 1)), 10, "", 0.0)
+
+
+def test_sampling_trouble_counts_divergences_low_e_bfmi_and_disagreeing_chains():
+    from llb.fit import sampling_trouble
+
+    rng = np.random.default_rng(2)
+    good = rng.normal(size=(4, 500, 1))
+    iid_energy = rng.normal(size=(4, 500))
+    assert sampling_trouble(synthetic_fit(good, iid_energy)) == (0, 0)
+    assert sampling_trouble(synthetic_fit(good, iid_energy, divergent=3)) == (3, 0)
+    shifted = good + np.array([0, 0, 0, 2.0])[:, None, None]  # one chain elsewhere: R-hat far above 1.01
+    assert sampling_trouble(synthetic_fit(shifted, iid_energy)) == (0, 1)
+    sticky = np.cumsum(rng.normal(size=(4, 500)), axis=1)  # energy as a random walk: E-BFMI near 0
+    assert sampling_trouble(synthetic_fit(good, sticky)) == (0, 4)

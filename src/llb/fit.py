@@ -24,7 +24,7 @@ from .priors import PriorCheck, check_priors
 from .reparam import noncentre
 from .sample import Fit, SamplerConfig, sample_nuts
 from .stan_syntax import Declaration
-from .summary import summarise
+from .summary import rhat, summarise
 from .toolchain import Toolchain, find_toolchain
 from .validate import Validation, validate_program
 
@@ -228,13 +228,14 @@ def _sample_and_weigh(
     alternative: StanModel | None = None
     try:
         fit = sample_nuts(model, config)
-        if fit.num_divergent > 0:
-            # Divergences bias the draws and the evidence. A funnel from a hierarchical prior is
-            # fixed by non-centring (the same model); keep whichever version diverges less.
+        if sampling_trouble(fit) > (0, 0):
+            # Divergences, poor energy exploration or chains that disagree bias the draws and the
+            # evidence. A funnel from a hierarchical prior is fixed by non-centring (the same
+            # model); keep whichever version samples better.
             found = _noncentred_fit(report, data, config, toolchain)
             if found is not None:
                 alternative, compiled, alternative_fit, rewrite = found
-                if alternative_fit.num_divergent < fit.num_divergent:
+                if sampling_trouble(alternative_fit) < sampling_trouble(fit):
                     model, fit = alternative, alternative_fit
                     report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
         for delta in settings.adapt_delta_ladder:
@@ -253,6 +254,19 @@ def _sample_and_weigh(
     finally:
         if alternative is not None:
             alternative.close()
+
+
+LOW_E_BFMI = 0.3
+HIGH_RHAT = 1.01
+
+
+def sampling_trouble(fit: Fit) -> tuple[int, int]:
+    """(divergent transitions, other warning signs: chains with E-BFMI < 0.3, R-hat > 1.01): smaller is better."""
+    e_bfmi = fit.diagnostics()["e_bfmi"]
+    warnings = sum(1 for value in e_bfmi if math.isfinite(value) and value < LOW_E_BFMI)
+    unconstrained_rhat = [rhat(fit.unconstrained[:, :, i]) for i in range(fit.unconstrained.shape[2])]
+    warnings += sum(1 for value in unconstrained_rhat if math.isfinite(value) and value > HIGH_RHAT)
+    return fit.num_divergent, warnings
 
 
 def _noncentred_fit(report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None):
