@@ -1,0 +1,24 @@
+// Popularity follows a Gaussian random walk from day to day. Each pollster has its own house effect
+// (lean, in percentage points) and its own noise level. Random walk written centred.
+data {
+  int num_days; // days of the campaign
+  int num_pollsters; // number of pollsters
+  int num_polls; // number of polls
+  array[num_polls] int<lower=1, upper=num_pollsters> pollster; // who ran each poll
+  array[num_polls] int<lower=1, upper=num_days> day; // day of each poll
+  array[num_polls] real result; // percentage supporting the candidate
+}
+parameters {
+  vector[num_days] popularity; // true support, in percent
+  real<lower=0> step_sd; // day-to-day change, in points
+  vector[num_pollsters] house; // pollster lean, in points
+  vector<lower=0>[num_pollsters] poll_sd; // pollster noise, in points
+}
+model {
+  popularity[1] ~ normal(50, 10);
+  popularity[2:num_days] ~ normal(popularity[1:(num_days - 1)], step_sd);
+  step_sd ~ normal(0, 1) T[0, ];
+  house ~ normal(0, 3);
+  poll_sd ~ normal(0, 5) T[0, ];
+  result ~ normal(popularity[day] + house[pollster], poll_sd[pollster]);
+}

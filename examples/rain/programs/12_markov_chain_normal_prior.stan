@@ -1,0 +1,20 @@
+// Markov chain with transition probabilities given normal(0.5, 0.25) priors: most likely in the middle,
+// but anything between 0 and 1 is possible.
+data {
+  int num_days; // number of days recorded
+  array[num_days] int<lower=0, upper=1> rain; // 1 if it rained that day, 0 if not
+}
+parameters {
+  real<lower=0, upper=1> p_after_dry;
+  real<lower=0, upper=1> p_after_rain;
+}
+model {
+  p_after_dry ~ normal(0.5, 0.25);
+  p_after_rain ~ normal(0.5, 0.25);
+  for (t in 2:num_days) {
+    rain[t] ~ bernoulli(rain[t - 1] == 1 ? p_after_rain : p_after_dry);
+  }
+}
+generated quantities {
+  int<lower=0, upper=1> rain_next_day = bernoulli_rng(rain[num_days] == 1 ? p_after_rain : p_after_dry);
+}

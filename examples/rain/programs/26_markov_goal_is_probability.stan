@@ -1,0 +1,19 @@
+// Markov chain with uniform priors on the two transition probabilities; reports the probability of rain tomorrow.
+data {
+  int num_days; // number of days recorded
+  array[num_days] int<lower=0, upper=1> rain; // 1 if it rained that day, 0 if not
+}
+parameters {
+  real<lower=0, upper=1> p_after_dry;
+  real<lower=0, upper=1> p_after_rain;
+}
+model {
+  p_after_dry ~ beta(1, 1);
+  p_after_rain ~ beta(1, 1);
+  for (t in 2:num_days) {
+    rain[t] ~ bernoulli(rain[t - 1] == 1 ? p_after_rain : p_after_dry);
+  }
+}
+generated quantities {
+  real<lower=0, upper=1> rain_next_day = rain[num_days] == 1 ? p_after_rain : p_after_dry;
+}
