@@ -424,3 +424,40 @@ def test_evaluate_size():
     assert evaluate_size("N + 1", data) is None
     assert evaluate_size("2.5", data) is None
 
+
+
+# -- priors that cover only part of a vector ------------------------------------------------------
+WALK_DATA = "data { int N; vector[N] y; }\n"
+
+
+@pytest.mark.parametrize(
+    "model,missing",
+    [
+        ("x[2:N] ~ normal(x[1:(N - 1)], s);", "x[1]"),
+        ("for (t in 2:N) x[t] ~ normal(x[t - 1], s);", "x[1]"),
+        ("x[1] ~ normal(0, 10); for (t in 3:N) x[t] ~ normal(x[t - 1], s);", "x[2]"),
+        ("for (t in 4:N) x[t] ~ normal(x[t - 1], s);", "x[1] to x[3]"),
+    ],
+)
+def test_a_walk_without_a_prior_for_its_first_elements_is_rejected(check, model, missing):
+    source = WALK_DATA + f"parameters {{ vector[N] x; real<lower=0> s; }}\nmodel {{ s ~ exponential(1); {model} y ~ normal(x, 1); }}"
+    result = check(source)
+    assert not result.ok
+    assert result.reason.startswith(f"parameter x has no prior for {missing} (its ~ statements cover the rest)")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "x[1] ~ normal(0, 10); x[2:N] ~ normal(x[1:(N - 1)], s);",
+        "x[1] ~ normal(0, 10); for (t in 2:N) x[t] ~ normal(x[t - 1], s);",
+        "x[1] ~ normal(0, 10); x[2] ~ normal(0, 10); for (t in 3:N) x[t] ~ normal(x[t - 1] + x[t - 2], s);",
+        "for (n in 1:N) x[n] ~ normal(0, s);",
+        "x ~ normal(0, 1); x[2:N] ~ normal(0, s);",
+        "x[k0:N] ~ normal(0, s);",  # a start that is not a number cannot be judged: trusted
+    ],
+)
+def test_walks_with_every_element_covered_pass(check, model):
+    data = WALK_DATA.replace("vector[N] y;", "vector[N] y; int k0;")
+    source = data + f"parameters {{ vector[N] x; real<lower=0> s; }}\nmodel {{ s ~ exponential(1); {model} y ~ normal(x, 1); }}"
+    assert check(source).ok

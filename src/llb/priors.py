@@ -190,6 +190,7 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
     corrections: list[Correction] = []
     new_lines = list(model_lines)
     has_prior: set[str] = set()
+    coverage: dict[str, list[int | str | None]] = {}  # per parameter: where each ~ statement starts
     for index, line in enumerate(model_lines):
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target:
@@ -211,6 +212,7 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
         if name is None:
             continue
         has_prior.add(name)
+        coverage.setdefault(name, []).append(_index_start(statement["lhs"], name, model_lines[:index]))
         declaration = parameters[name]
         dist, args = statement["dist"], split_top_level(statement["args"])
         if declaration.type in ("ordered", "positive_ordered"):
@@ -243,6 +245,17 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
         new_lines[index] = f"{statement_text} T[{bounds}];"
         corrections.append(Correction(name, f"{statement['lhs'].strip()} ~ {dist}(...) truncated with T[{bounds}] to match its bounds"))
 
+    for name, starts in coverage.items():
+        gap = _uncovered_start(starts)
+        if gap:
+            first, last = gap
+            elements = f"{name}[{first}]" if first == last else f"{name}[{first}] to {name}[{last}]"
+            return PriorCheck(
+                False,
+                f"parameter {name} has no prior for {elements} (its ~ statements cover the rest), so the marginal "
+                f"likelihood is undefined; give {elements} a proper prior",
+                source,
+            )
     for name, declaration in parameters.items():
         if name in has_prior:
             continue
@@ -288,6 +301,48 @@ def _ordered_correction(
             "with scalar arguments) for llb to normalise it"
         )
     return Correction(name, f"{declaration.type} {name}: i.i.d. prior keeps 1/K! of its mass, corrected by log K!", log_factorial_of_size=True)
+
+
+def _index_start(lhs: str, name: str, lines_before: list[str]) -> int | str | None:
+    """Where a ``~`` statement's left side starts within the parameter's first index.
+
+    0 for the whole parameter; the first index for ``x[k]``, ``x[a:b]`` or ``x[i]`` inside
+    ``for (i in a:b)`` when it is a number; None when it cannot be told (then it is trusted).
+    """
+    match = re.fullmatch(rf"\s*{re.escape(name)}\[(.*)\]\s*", lhs)
+    if not match:
+        return 0
+    first = split_top_level(match.group(1))[0]
+    if ":" in first:
+        value = number(first.split(":")[0]) if first.split(":")[0].strip() else 1.0
+        return int(value) if value is not None else None
+    value = number(first)
+    if value is not None:
+        return f"={int(value)}"  # one element
+    for line in reversed(lines_before):
+        loop = re.match(rf"^\s*for \({re.escape(first.strip())} in (.+?) : .*\) {{$", line)
+        if loop:
+            start = number(loop.group(1))
+            return int(start) if start is not None else None
+    return None
+
+
+def _uncovered_start(starts: list[int | str | None]) -> tuple[int, int] | None:
+    """The first and last of the leading elements no statement covers, or None (all covered, or unknown).
+
+    Only the start of the first index is checked: random walks and autoregressions written from
+    element 2 or 3 on are where a prior is forgotten.
+    """
+    if any(start == 0 or start is None for start in starts):
+        return None
+    singles = {int(start[1:]) for start in starts if isinstance(start, str)}
+    ranges = [start for start in starts if isinstance(start, int)]
+    if not ranges:
+        return None  # only single elements: their coverage cannot be told without the size
+    first_uncovered = 1
+    while first_uncovered in singles:
+        first_uncovered += 1
+    return (first_uncovered, min(ranges) - 1) if first_uncovered < min(ranges) else None
 
 
 def _is_scalar_expression(expression: str, scalars: set[str]) -> bool:
