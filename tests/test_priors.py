@@ -461,3 +461,21 @@ def test_walks_with_every_element_covered_pass(check, model):
     data = WALK_DATA.replace("vector[N] y;", "vector[N] y; int k0;")
     source = data + f"parameters {{ vector[N] x; real<lower=0> s; }}\nmodel {{ s ~ exponential(1); {model} y ~ normal(x, 1); }}"
     assert check(source).ok
+
+
+@pytest.mark.parametrize(
+    "body,involved",
+    [
+        ("parameters { vector[3] house; } model { house ~ normal(0, 2); sum(house) ~ normal(0, 0.5); }", "house"),
+        (
+            "parameters { real mu; real<lower=0> tau; vector[3] raw; }\n"
+            "transformed parameters { vector[3] theta = mu + tau * raw; }\n"
+            "model { mu ~ normal(0, 1); tau ~ exponential(1); theta ~ normal(mu, tau); }",
+            "theta",
+        ),
+    ],
+)
+def test_statements_on_expressions_of_parameters_are_rejected(check, body, involved):
+    result = check(body)
+    assert not result.ok
+    assert f"is not a parameter but depends on {involved}, so the statement adds a term that is not a normalised density" in result.reason

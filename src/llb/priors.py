@@ -174,6 +174,8 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
         if d.scalar
     }
     model_lines = parts.get("model", [])
+    # parameters and whatever is computed from them: a ~ statement on an expression of these is suspect
+    derived = set(parameters) | {d.name for d in block_declarations(parts.get("transformed parameters", []))}
 
     for warning in warnings:
         if "Left-hand side of distribution" in warning or "Left-hand side of sampling" in warning:
@@ -210,6 +212,15 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
             continue
         name = _lhs_variable(statement["lhs"], parameters)
         if name is None:
+            involved = sorted(n for n in derived if _mentions(statement["lhs"], n))
+            if involved:
+                return PriorCheck(
+                    False,
+                    f"the left side of `{statement['lhs'].strip()} ~ {statement['dist']}(...)` is not a parameter but "
+                    f"depends on {', '.join(involved)}, so the statement adds a term that is not a normalised density "
+                    "(a soft constraint, or a density without its Jacobian); put priors on the parameters themselves",
+                    source,
+                )
             continue
         has_prior.add(name)
         coverage.setdefault(name, []).append(_index_start(statement["lhs"], name, model_lines[:index]))
