@@ -94,3 +94,12 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
     assert json.loads((interrupted / "result.json").read_text()) == json.loads((tmp_path / "reference" / "result.json").read_text())
     run_info = json.loads((interrupted / "run.json").read_text())
     assert run_info["programs_fitted"] <= 6 - (done_before - 1)  # finished programs were not fitted again
+
+
+def test_a_child_that_dies_without_a_result_gets_a_status_from_its_exit_code():
+    from llb.execute import _died
+
+    task = type("Task", (), {"key": "k"})()
+    assert (_died(task, -signal.SIGSEGV).status, _died(task, -signal.SIGSEGV).reason) == ("crashed", "the program's process crashed (SIGSEGV)")
+    assert _died(task, -signal.SIGKILL).status == "memory_error"
+    assert _died(task, 3).reason == "the program's process exited with code 3 without a result"

@@ -179,16 +179,22 @@ class ContainedRun:
             self.process.kill()
 
     def _failure(self) -> TaskResult:
-        task, code = self.task, self.process.exitcode
         if self.overdue():
-            reason = f"the program did not finish within the time limit of {self.limits.seconds:g} s"
-            return TaskResult(task.key, TIMEOUT, reason, None, {})
-        if code is not None and code < 0:
-            name = signal.Signals(-code).name
-            if -code == signal.SIGKILL:
-                return TaskResult(task.key, MEMORY_ERROR, "the program's process was killed (SIGKILL), most likely for using too much memory", None, {})
-            return TaskResult(task.key, CRASHED, f"the program's process crashed ({name})", None, {})
-        return TaskResult(task.key, CRASHED, f"the program's process exited with code {code} without a result", None, {})
+            return _timed_out(self.task, self.limits)
+        return _died(self.task, self.process.exitcode)
+
+
+def _timed_out(task: ProgramTask, limits: Limits) -> TaskResult:
+    return TaskResult(task.key, TIMEOUT, f"the program did not finish within the time limit of {limits.seconds:g} s", None, {})
+
+
+def _died(task: ProgramTask, code: int | None) -> TaskResult:
+    """The record of a child that ended without sending a result, from its exit code."""
+    if code is not None and code < 0:
+        if -code == signal.SIGKILL:  # not sent by llb (timeouts are recorded before): the kernel's OOM killer
+            return TaskResult(task.key, MEMORY_ERROR, "the program's process was killed (SIGKILL), most likely for using too much memory", None, {})
+        return TaskResult(task.key, CRASHED, f"the program's process crashed ({signal.Signals(-code).name})", None, {})
+    return TaskResult(task.key, CRASHED, f"the program's process exited with code {code} without a result", None, {})
 
 
 def fit_contained(task: ProgramTask, limits: Limits = Limits()) -> TaskResult:
@@ -210,7 +216,6 @@ def _fit_in_subprocess(task: ProgramTask, limits: Limits) -> TaskResult:
             resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    start = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "llb.execute"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         start_new_session=True, preexec_fn=limit_child,
@@ -220,16 +225,11 @@ def _fit_in_subprocess(task: ProgramTask, limits: Limits) -> TaskResult:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        return TaskResult(task.key, TIMEOUT, f"the program did not finish within the time limit of {limits.seconds:g} s", None, {})
+        return _timed_out(task, limits)
     try:
         return pickle.loads(output)
-    except Exception:
-        code = process.returncode
-        if code is not None and code < 0:
-            if -code == signal.SIGKILL:
-                return TaskResult(task.key, MEMORY_ERROR, "the program's process was killed (SIGKILL), most likely for using too much memory", None, {})
-            return TaskResult(task.key, CRASHED, f"the program's process crashed ({signal.Signals(-code).name})", None, {})
-        return TaskResult(task.key, CRASHED, f"the program's process exited with code {code} without a result after {time.monotonic() - start:.0f} s", None, {})
+    except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
+        return _died(task, process.returncode)
 
 
 def _subprocess_main() -> None:
