@@ -54,14 +54,6 @@ def value_shape(value: Any, name: str) -> tuple[int, ...]:
     raise DataError(f"data variable '{name}' has a value of type {type(value).__name__}; use numbers or lists")
 
 
-def _leaves(value: Any):
-    if isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    else:
-        yield value
-
-
 def check_data(data: dict[str, Any], info: ProgramInfo) -> dict[str, Any]:
     """Data restricted to the program's inputs, with integral floats for int inputs made ints.
 

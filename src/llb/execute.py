@@ -32,6 +32,7 @@ from .fit import FitSettings, Goal, fit_program
 
 DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
 DEFAULT_MEMORY = 8 * 2**30  # bytes of address space per program (the C++ compiler needs ~2 GB)
+MESSAGES_KEPT = 20_000  # characters of a program's printed output kept in its record
 
 TIMEOUT = "timeout"
 CRASHED = "crashed"
@@ -68,16 +69,10 @@ class TaskResult:
 
 
 def _result_from_report(task: ProgramTask, report) -> TaskResult:
-    evidence = report.evidence
     details: dict[str, Any] = {
-        "log_evidence_se": evidence.mc_se if evidence else None,
-        "evidence": evidence.to_json() if evidence else None,
-        "corrections": [c.description for c in report.prior_check.corrections] if report.prior_check else [],
-        "reparameterisation": report.reparameterisation,
-        "diagnostics": report.diagnostics(),
-        "warnings": list(report.validation.warnings) if report.validation else [],
-        "messages": report.fit.messages[:20_000] if report.fit else "",
-        "timings": {k: round(v, 4) for k, v in report.timings.items()},
+        **report.details(),
+        "messages": report.fit.messages[:MESSAGES_KEPT] if report.fit else "",
+        "log_evidence_se": report.evidence.mc_se if report.evidence else None,
         "goal_names": list(report.goal_names),
         "compiled_source": report.fitted_source,
     }

@@ -93,6 +93,18 @@ class FitReport:
         rhats = [row["rhat"] for row in self.summary if isinstance(row.get("rhat"), float) and math.isfinite(row["rhat"])]
         return {**self.fit.diagnostics(), "adapt_delta": self.adapt_delta, "max_rhat": max(rhats) if rhats else None}
 
+    def details(self) -> dict[str, Any]:
+        """What a report says beyond status and evidence, as plain JSON-able data."""
+        return {
+            "evidence": self.evidence.to_json() if self.evidence else None,
+            "corrections": [c.description for c in self.prior_check.corrections] if self.prior_check else [],
+            "reparameterisation": self.reparameterisation,
+            "diagnostics": self.diagnostics(),
+            "warnings": list(self.validation.warnings) if self.validation else [],
+            "messages": self.fit.messages if self.fit else "",
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
     def to_json(self) -> dict[str, Any]:
         """The ``llb fit --json`` document (NaN becomes null)."""
         return json_safe(
@@ -101,14 +113,8 @@ class FitReport:
                 "reason": self.reason,
                 "summary": {row["name"]: {k: v for k, v in row.items() if k != "name"} for row in self.summary},
                 "log_evidence": self.log_evidence,
-                "evidence": self.evidence.to_json() if self.evidence else None,
-                "corrections": [c.description for c in self.prior_check.corrections] if self.prior_check else [],
-                "reparameterisation": self.reparameterisation,
-                "diagnostics": self.diagnostics(),
-                "warnings": list(self.validation.warnings) if self.validation else [],
-                "messages": self.fit.messages if self.fit else "",
+                **self.details(),
                 "compile": {"cache_hit": self.compiled.cache_hit, "key": self.compiled.key} if self.compiled else None,
-                "timings": {k: round(v, 4) for k, v in self.timings.items()},
             }
         )
 

@@ -22,9 +22,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from .errors import LlbError
+from .files import write_atomic
 
 logger = logging.getLogger("llb.generate")
 
@@ -130,11 +131,7 @@ class ReplyCache:
             return None
 
     def put(self, key: str, text: str, *, model: str) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps({"text": text, "model": model, "saved": time.time()}))
-        os.replace(tmp, path)
+        write_atomic(self._path(key), json.dumps({"text": text, "model": model, "saved": time.time()}))
 
 
 def generate_replies(
@@ -204,6 +201,3 @@ def generate_replies(
                 raise first_error
     return [replies[i] for i in range(n_models)]
 
-
-def describe_backend(backend: Any, model: str) -> str:
-    return f"{model} at {getattr(backend, 'base_url', backend.identity)}"

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .combine import weighted_quantiles
+from .files import write_atomic
 
 logger = logging.getLogger("llb.report")
 
@@ -350,7 +351,5 @@ Evidence estimator: {html.escape(str(result['settings'].get('evidence_method')))
 </body></html>
 """
     path = run.folder / REPORT_FILE
-    tmp = path.with_name(f".{REPORT_FILE}.tmp")
-    tmp.write_text(page)
-    tmp.replace(path)
+    write_atomic(path, page)
     return path

@@ -11,10 +11,10 @@ stopped continues where it left off.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import math
-import os
 import re
 import time
 from dataclasses import asdict, dataclass, replace
@@ -28,6 +28,7 @@ from .combine import compute_weights, mixture_summary
 from .compile import normalise_source
 from .errors import LlbError
 from .execute import Executor, LocalExecutor, ProgramTask, TaskResult
+from .files import write_atomic
 from .fit import OK, FitSettings, Goal, json_safe
 from .problem import Problem
 from .replies import parse_reply
@@ -126,15 +127,13 @@ def _fingerprint(key: str, settings: FitSettings, problem: Problem) -> str:
 
 
 def _write_json(path: Path, document: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(json_safe(document), indent=1))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(json_safe(document), indent=1))
 
 
 def _write_npy(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.tmp.npy")
-    np.save(tmp, array)
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    write_atomic(path, buffer.getvalue())
 
 
 def _record_from_result(candidate: Candidate, result: TaskResult) -> ProgramRecord:
