@@ -25,9 +25,10 @@ import subprocess
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Protocol
 
+from .compile import MAX_COMPILE_JOBS, usable_cpus
 from .fit import FitSettings, Goal, fit_program
 
 DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
@@ -54,6 +55,7 @@ class ProgramTask:
     data: dict[str, Any]
     goal: Goal | None
     settings: FitSettings
+    compile_jobs: int = 1  # compiler processes the program's build may run at once (see compile.py)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def _result_from_report(task: ProgramTask, report) -> TaskResult:
 
 def fit_task(task: ProgramTask) -> TaskResult:
     """The per-program work, uncontained (what the child process runs)."""
-    report = fit_program(task.source, task.data, settings=task.settings, goal=task.goal)
+    report = fit_program(task.source, task.data, settings=task.settings, goal=task.goal, compile_jobs=task.compile_jobs)
     return _result_from_report(task, report)
 
 
@@ -250,11 +252,20 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Up to ``workers`` contained children at once, managed from this process (no threads)."""
+    """Up to ``workers`` contained children at once, managed from this process (no threads).
+
+    A program started while fewer programs than CPUs run (one worker, or the last programs of a
+    run) may compile with two compiler processes.
+    """
 
     def __init__(self, *, workers: int = 1, limits: Limits = Limits()) -> None:
         self.workers = max(1, workers)
         self.limits = limits
+        self.cpus = usable_cpus()
+
+    def _start(self, task: ProgramTask, programs_at_once: int) -> ContainedRun:
+        jobs = max(1, min(MAX_COMPILE_JOBS, self.cpus // max(1, programs_at_once)))
+        return ContainedRun(replace(task, compile_jobs=jobs), self.limits)
 
     def run(self, tasks: Iterable[ProgramTask]) -> Iterator[TaskResult]:
         pending = list(tasks)
@@ -263,7 +274,8 @@ class LocalExecutor:
         try:
             while pending or running:
                 while pending and len(running) < self.workers:
-                    running.append(ContainedRun(pending.pop(), self.limits))
+                    at_once = min(self.workers, len(running) + len(pending))
+                    running.append(self._start(pending.pop(), at_once))
                 nearest = min(run.deadline for run in running) - time.monotonic()
                 ready = multiprocessing.connection.wait([w for run in running for w in run.waitables], timeout=max(0.0, nearest) + 0.05)
                 for run in list(running):

@@ -152,8 +152,12 @@ def fit_program(
     settings: FitSettings = FitSettings(),
     goal: Goal | None = None,
     toolchain: Toolchain | None = None,
+    compile_jobs: int | None = None,
 ) -> FitReport:
-    """Run every stage on ``source``; each failure becomes a status with a one-line reason."""
+    """Run every stage on ``source``; each failure becomes a status with a one-line reason.
+
+    ``compile_jobs``: compiler processes the build may run at once (default: see compile_program).
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -188,22 +192,24 @@ def fit_program(
     report = replace(report, fitted_source=prior_check.source if prior_check.rewritten else None)
     lap("priors")
 
-    loaded = _compile_and_load(prior_check.source, checked, settings.sampler.seed, toolchain)
+    loaded = _compile_and_load(prior_check.source, checked, settings.sampler.seed, toolchain, compile_jobs)
     lap("compile")
     if isinstance(loaded, FitReport):
         return replace(report, status=loaded.status, reason=loaded.reason, compiled=loaded.compiled)
     compiled, model = loaded
     report = replace(report, compiled=compiled)
     try:
-        return _sample_and_weigh(model, report, settings, goal, checked, toolchain, lap)
+        return _sample_and_weigh(model, report, settings, goal, checked, toolchain, compile_jobs, lap)
     finally:
         model.close()
 
 
-def _compile_and_load(source: str, data: dict[str, Any], seed: int, toolchain: Toolchain | None) -> tuple[CompiledProgram, StanModel] | FitReport:
+def _compile_and_load(
+    source: str, data: dict[str, Any], seed: int, toolchain: Toolchain | None, jobs: int | None
+) -> tuple[CompiledProgram, StanModel] | FitReport:
     """The compiled program instantiated with the data, or a report saying why not."""
     try:
-        compiled = compile_program(source, toolchain=toolchain or find_toolchain())
+        compiled = compile_program(source, toolchain=toolchain or find_toolchain(), jobs=jobs)
     except ProgramError as error:
         return FitReport(INVALID if error.stage == "validate" else COMPILE_ERROR, str(error), {})
     try:
@@ -219,6 +225,7 @@ def _sample_and_weigh(
     goal: Goal | None,
     data: dict[str, Any],
     toolchain: Toolchain | None,
+    compile_jobs: int | None,
     lap,
 ) -> FitReport:
     sizes = {variable.name: variable.size for variable in model.variables}
@@ -238,7 +245,7 @@ def _sample_and_weigh(
             # Divergences, poor energy exploration or chains that disagree bias the draws and the
             # evidence. A funnel from a hierarchical prior is fixed by non-centring (the same
             # model); keep whichever version samples better.
-            found = _noncentred_fit(report, data, config, toolchain)
+            found = _noncentred_fit(report, data, config, toolchain, compile_jobs)
             if found is not None:
                 alternative, compiled, alternative_fit, rewrite = found
                 if sampling_trouble(alternative_fit) < sampling_trouble(fit):
@@ -275,13 +282,13 @@ def sampling_trouble(fit: Fit) -> tuple[int, int]:
     return fit.num_divergent, warnings
 
 
-def _noncentred_fit(report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None):
+def _noncentred_fit(report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None, compile_jobs: int | None):
     """Fit the non-centred rewrite of the program, if there is one: (model, compiled, fit, rewrite)."""
     assert report.prior_check is not None
     reparameterised = noncentre(report.prior_check.source, toolchain=toolchain)
     if reparameterised is None or not validate_program(reparameterised.source, toolchain=toolchain).ok:
         return None
-    loaded = _compile_and_load(reparameterised.source, data, config.seed, toolchain)
+    loaded = _compile_and_load(reparameterised.source, data, config.seed, toolchain, compile_jobs)
     if isinstance(loaded, FitReport):
         return None
     compiled, model = loaded

@@ -32,6 +32,9 @@ from .process import run_command
 logger = logging.getLogger("llb.toolchain")
 
 RUNNER_SOURCE = Path(__file__).with_name("cpp") / "llb_runner.cpp"
+# llb's own headers, searched before Stan's: llb_model_parts.hpp and a stand-in for Stan's
+# model_base_crtp.hpp that lets one model compile as two translation units (see compile.py).
+LLB_INCLUDE_DIR = Path(__file__).with_name("cpp") / "include"
 OPT_LEVEL = "-O1"  # measured: -O0 makes gradients ~10x slower, -O2/-O3 compile much longer
 COMPILE_TIMEOUT = 600.0
 # Defines shared by the precompiled header, the runner and every model; they must match exactly.
@@ -56,12 +59,12 @@ class Toolchain:
 
     @property
     def cxxflags(self) -> tuple[str, ...]:
-        return ("-std=c++17", OPT_LEVEL, "-fPIC", "-w", *DEFINES, f"-I{self.include_dir}")
+        return ("-std=c++17", OPT_LEVEL, "-fPIC", "-w", *DEFINES, f"-I{LLB_INCLUDE_DIR}", f"-I{self.include_dir}")
 
     @property
     def key(self) -> str:
-        """Identifies everything that makes compiled objects compatible."""
-        text = "\n".join([self.stan_version, str(self.compiler), self.compiler_version, *self.cxxflags])
+        """Identifies everything that makes compiled objects compatible, llb's own headers included."""
+        text = "\n".join([self.stan_version, str(self.compiler), self.compiler_version, *self.cxxflags, _llb_headers_hash()])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
@@ -71,6 +74,15 @@ class Toolchain:
     @property
     def link_flags(self) -> tuple[str, ...]:
         return (f"-L{self.lib_dir}", "-ltbb", f"-Wl,-rpath,{self.lib_dir}")
+
+
+@functools.lru_cache(maxsize=1)
+def _llb_headers_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(LLB_INCLUDE_DIR.rglob("*.hpp")):
+        digest.update(path.relative_to(LLB_INCLUDE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def default_cache_dir() -> Path:
