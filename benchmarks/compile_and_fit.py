@@ -3,7 +3,9 @@
 Usage: python benchmarks/compile_and_fit.py [--pystan] [--repeats N]
 
 For each model it times stanc validation (of a good and of a broken program), a cold compile (a
-program the cache has never seen), a warm compile (a cache hit) and NUTS sampling (4 chains, 1000
+program the cache has never seen) with llb's default number of compiler processes (two translation
+units at once on a machine with two or more CPUs) and with one (what each program of a busy
+``llb run`` gets), a warm compile (a cache hit) and NUTS sampling (4 chains, 1000
 warmup and 1000 draws each). With --pystan, and if pystan 3 is importable, it also times
 ``stan.build`` (cold and warm) and ``posterior.sample`` with the same settings, and adds the
 llb/pystan ratio. The table is printed and appended to benchmarks/results/compile_and_fit.md.
@@ -21,6 +23,7 @@ import datetime as dt
 import os
 import platform
 import random
+import resource
 import statistics
 import string
 import subprocess
@@ -35,7 +38,7 @@ import numpy as np
 
 import llb
 from results_file import publish
-from llb.compile import CompiledProgram, compile_program
+from llb.compile import CompiledProgram, compile_program, default_compile_jobs
 from llb.model import StanModel
 from llb.sample import SamplerConfig, sample_nuts
 from llb.toolchain import Toolchain, find_toolchain, precompiled_header, runner_object
@@ -214,11 +217,11 @@ def setup_toolchain() -> tuple[Toolchain, Row]:
     return toolchain, row
 
 
-def cold_compile(case: Case) -> tuple[str, CompiledProgram]:
+def cold_compile(case: Case, jobs: int | None = None) -> tuple[str, CompiledProgram]:
     """Compile a copy of the program that no cache has seen; retries on the rare digit clash."""
     for _ in range(5):
         source = case.source(scale=unique_scale())
-        result = compile_program(source)
+        result = compile_program(source, jobs=jobs)
         if not result.cache_hit:
             return source, result
     raise RuntimeError(f"{case.name}: could not produce a program the cache had not seen")
@@ -245,18 +248,9 @@ def bench_llb(case: Case, *, repeats: int, fast_repeats: int) -> tuple[list[Row]
         broken.llb.append(seconds)
     broken.notes.append(f"rejected at line {verdict.line}")
 
-    cold = Row(case.name, "compile cold")
-    splits: list[tuple[float, float, float, float]] = []
-    for _ in range(repeats):
-        seconds, (cold_source, result) = timed(lambda: cold_compile(case))
-        cold.llb.append(seconds)
-        parts = (result.stanc_seconds, result.compile_seconds, result.link_seconds)
-        splits.append((*parts, seconds - sum(parts)))
-    stanc_s, cxx_s, link_s, other_s = (statistics.median(column) for column in zip(*splits))
-    cold.notes.append(
-        f"stanc {fmt_seconds(stanc_s)} / c++ {fmt_seconds(cxx_s)} / link {fmt_seconds(link_s)}"
-        f" / other {fmt_seconds(other_s)}; range {fmt_seconds(min(cold.llb))}-{fmt_seconds(max(cold.llb))}"
-    )
+    cold_rows = [cold_compile_row(case, jobs, repeats) for jobs in (None, 1)]
+    cold_source, result = cold_rows[0][1]
+    cold = cold_rows[0][0]
 
     warm = Row(case.name, "compile warm")
     for _ in range(fast_repeats):
@@ -279,7 +273,32 @@ def bench_llb(case: Case, *, repeats: int, fast_repeats: int) -> tuple[list[Row]
     seconds, fit = timed(run)
     sample.llb.append(seconds)
     sample.notes.append(f"llb: {case.check} mean {fit.column(case.check).mean():.3f}, {fit.num_divergent} divergent")
-    return [validate, broken, cold, warm, sample], data
+    return [validate, broken, cold, cold_rows[1][0], warm, sample], data
+
+
+def cold_compile_row(case: Case, jobs: int | None, repeats: int) -> tuple[Row, tuple[str, CompiledProgram]]:
+    """Cold compiles with ``jobs`` compiler processes (None: llb's default); the row and the last build."""
+    default_jobs = default_compile_jobs()
+    row = Row(case.name, "compile cold" if jobs is None else f"compile cold, {jobs} job")
+    splits: list[tuple[float, float, float, float, float]] = []
+    units = set()
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds, (source, result) = timed(lambda: cold_compile(case, jobs))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        row.llb.append(seconds)
+        units.add(result.translation_units)
+        parts = (result.stanc_seconds, result.compile_seconds, result.link_seconds)
+        splits.append((*parts, seconds - sum(parts), cpu))
+    stanc_s, cxx_s, link_s, other_s, cpu_s = (statistics.median(column) for column in zip(*splits))
+    row.notes.append(
+        f"{'/'.join(map(str, sorted(units)))} translation unit(s){f' (default: {default_jobs} jobs)' if jobs is None else ''};"
+        f" stanc {fmt_seconds(stanc_s)} / c++ {fmt_seconds(cxx_s)} / link {fmt_seconds(link_s)}"
+        f" / other {fmt_seconds(other_s)}; compiler CPU {fmt_seconds(cpu_s)};"
+        f" range {fmt_seconds(min(row.llb))}-{fmt_seconds(max(row.llb))}"
+    )
+    return row, (source, result)
 
 
 def bench_pystan(case: Case, rows: list[Row], *, data: dict[str, Any], repeats: int, warm_repeats: int) -> None:
@@ -383,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         toolchain, setup_row = setup_toolchain()
         rows = [setup_row]
-        cold_medians = []
+        cold_medians, one_job_medians = [], []
         for case in CASES:
             if args.models and case.name not in args.models:
                 continue
@@ -392,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             if pystan_version:
                 bench_pystan(case, case_rows, data=data, repeats=args.pystan_repeats, warm_repeats=min(args.fast_repeats, 3))
             cold_medians.append(next(statistics.median(r.llb) for r in case_rows if r.stage == "compile cold"))
+            one_job_medians.append(next(statistics.median(r.llb) for r in case_rows if r.stage == "compile cold, 1 job"))
             rows += case_rows
         total = time.perf_counter() - started
 
@@ -399,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"## compile_and_fit {now}", "", *machine_lines(toolchain, args=args, pystan_version=pystan_version), ""]
     lines += render(rows, with_pystan=pystan_version is not None)
     lines += ["", f"Median cold compile over {len(cold_medians)} models: {fmt_seconds(statistics.median(cold_medians))}"
-              f" (benchmark wall time {fmt_seconds(total)})", ""]  # fmt: skip
+              f" (one job: {fmt_seconds(statistics.median(one_job_medians))}; benchmark wall time {fmt_seconds(total)})", ""]  # fmt: skip
     publish("\n".join(lines), args.results)
     return 0
 

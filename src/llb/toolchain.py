@@ -3,8 +3,9 @@
 Everything Stan-specific comes from the pinned ``httpstan`` wheel, which ships a standalone stanc3,
 the Stan/Math/Eigen/Boost/TBB/Sundials headers and the libraries to link against. The C++ compiler is
 clang++ (fastest with a precompiled header) or, failing that, g++. Two artefacts are built once per
-toolchain and cached: a precompiled header of ``stan/model/model_header.hpp`` and the object file of
-llb's own runner (``cpp/llb_runner.cpp``); each program then costs one translation unit and a link.
+toolchain and cached: a precompiled header of ``stan/model/model_header.hpp`` (with clang, plus the
+instantiations llb's warm-up programs need) and the object file of llb's own runner
+(``cpp/llb_runner.cpp``); each program then costs one or two translation units and a link.
 
 The cache folder is ``$LLB_CACHE_DIR`` or ``~/.cache/llb``. Builds take a file lock and publish with
 an atomic rename, so several processes may start at once and build each artefact only once.
@@ -35,6 +36,10 @@ RUNNER_SOURCE = Path(__file__).with_name("cpp") / "llb_runner.cpp"
 # llb's own headers, searched before Stan's: llb_model_parts.hpp and a stand-in for Stan's
 # model_base_crtp.hpp that lets one model compile as two translation units (see compile.py).
 LLB_INCLUDE_DIR = Path(__file__).with_name("cpp") / "include"
+# Stan programs written the way LLM-written programs usually are; their C++ goes into the
+# precompiled header so that the Stan-math templates they use are instantiated once per toolchain,
+# not once per program (see _warm_code).
+WARM_PROGRAMS_DIR = Path(__file__).with_name("cpp") / "warm"
 OPT_LEVEL = "-O1"  # measured: -O0 makes gradients ~10x slower, -O2/-O3 compile much longer
 COMPILE_TIMEOUT = 600.0
 # Defines shared by the precompiled header, the runner and every model; they must match exactly.
@@ -64,7 +69,7 @@ class Toolchain:
     @property
     def key(self) -> str:
         """Identifies everything that makes compiled objects compatible, llb's own headers included."""
-        text = "\n".join([self.stan_version, str(self.compiler), self.compiler_version, *self.cxxflags, _llb_headers_hash()])
+        text = "\n".join([self.stan_version, str(self.compiler), self.compiler_version, *self.cxxflags, _llb_sources_hash()])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
@@ -77,10 +82,11 @@ class Toolchain:
 
 
 @functools.lru_cache(maxsize=1)
-def _llb_headers_hash() -> str:
+def _llb_sources_hash() -> str:
+    """llb's headers and warm-up programs: a change to either needs a new precompiled header."""
     digest = hashlib.sha256()
-    for path in sorted(LLB_INCLUDE_DIR.rglob("*.hpp")):
-        digest.update(path.relative_to(LLB_INCLUDE_DIR).as_posix().encode())
+    for path in sorted([*LLB_INCLUDE_DIR.rglob("*.hpp"), *WARM_PROGRAMS_DIR.glob("*.stan")]):
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -192,8 +198,11 @@ def precompiled_header(toolchain: Toolchain) -> tuple[str, ...]:
     if not header.exists():
         with file_lock(pch_dir / "header.lock"):
             if not header.exists():
+                text = "#include <stan/model/model_header.hpp>\n"
+                if toolchain.compiler_kind == "clang":  # only clang keeps the instantiations in its PCH
+                    text += _warm_code(toolchain)
                 tmp = header.with_suffix(".tmp")
-                tmp.write_text("#include <stan/model/model_header.hpp>\n")
+                tmp.write_text(text)
                 os.replace(tmp, header)
     if toolchain.compiler_kind == "clang":
         target = pch_dir / "llb_model_header.hpp.pch"
@@ -205,7 +214,7 @@ def precompiled_header(toolchain: Toolchain) -> tuple[str, ...]:
         use_flags = ("-include", str(header))
 
     def build(tmp_target: Path) -> None:
-        logger.info("building the precompiled Stan header (once per toolchain; about 20-40 s)")
+        logger.info("building the precompiled Stan header (once per toolchain; about 30-60 s)")
         result = run_command(
             [toolchain.compiler, *toolchain.cxxflags, *extra, "-x", "c++-header", header, "-o", tmp_target],
             timeout=COMPILE_TIMEOUT,
@@ -215,6 +224,56 @@ def precompiled_header(toolchain: Toolchain) -> tuple[str, ...]:
 
     build_once(target, build)
     return use_flags
+
+
+_WARM_INSTANTIATIONS = """
+namespace llb_warm {
+// Never called: naming these member templates makes the precompiled header instantiate them, and
+// with them the Stan-math templates a model's log density, write_array and transforms use.
+template <typename M>
+void instantiate(const M& model) {
+  Eigen::Matrix<stan::math::var, -1, 1> v;
+  Eigen::VectorXd d, out;
+  model.template log_prob<true, true>(v, nullptr);
+  model.template log_prob<true, false>(v, nullptr);
+  model.template log_prob<false, true>(d, nullptr);
+  model.template log_prob<false, false>(d, nullptr);
+  stan::rng_t rng(0);
+  model.write_array(rng, d, out, true, true, nullptr);
+  model.unconstrain_array(d, out, nullptr);
+  stan::io::empty_var_context context;
+  model.transform_inits(context, out, nullptr);
+}
+"""
+
+
+def _warm_code(toolchain: Toolchain) -> str:
+    """C++ for the warm-up programs, made safe to include beside any model.
+
+    A model translation unit spends most of its front-end time instantiating Stan-math templates
+    (a density for a vector of autodiff variables, the deserializer, constraint transforms); an
+    instantiation already in the precompiled header is reused, so these programs collect the common
+    ones. stanc's output is trimmed of what would clash with a model's own: the ``stan_model`` alias,
+    ``new_model`` and the profile map (made an inline variable).
+    """
+    pieces = ["#include <stan/io/empty_var_context.hpp>\n"]
+    names = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for program in sorted(WARM_PROGRAMS_DIR.glob("*.stan")):
+            name = f"llb_warm_{program.stem}"
+            out = Path(tmp) / f"{name}.hpp"
+            result = run_command([toolchain.stanc, f"--name={name}", f"--o={out}", program], timeout=60)
+            if not result.ok:
+                raise ToolchainError(f"stanc rejected llb's warm-up program {program.name}: {_first_error(result.stderr)}")
+            cpp = out.read_text()
+            cpp = cpp[: cpp.index("using stan_model =")]
+            cpp = cpp.replace("stan::math::profile_map profiles__;", "inline stan::math::profile_map profiles__;", 1)
+            pieces.append(cpp)
+            names.append(name)
+    pieces.append(_WARM_INSTANTIATIONS)
+    pieces += [f"inline void instantiate_{name}(const {name}_namespace::{name}& m) {{ instantiate(m); }}\n" for name in names]
+    pieces.append("}  // namespace llb_warm\n")
+    return "\n".join(pieces)
 
 
 def runner_object(toolchain: Toolchain) -> Path:
