@@ -103,3 +103,20 @@ def test_a_child_that_dies_without_a_result_gets_a_status_from_its_exit_code():
     assert (_died(task, -signal.SIGSEGV).status, _died(task, -signal.SIGSEGV).reason) == ("crashed", "the program's process crashed (SIGSEGV)")
     assert _died(task, -signal.SIGKILL).status == "memory_error"
     assert _died(task, 3).reason == "the program's process exited with code 3 without a result"
+
+
+def test_a_fresh_cache_builds_the_toolchain_before_any_time_limit_starts(tmp_path):
+    """The precompiled header takes longer than this run's per-program limit: it must be built first."""
+    programs = tmp_path / "programs"
+    programs.mkdir()
+    (programs / "uniform.stan").write_text((COIN / "programs" / "uniform_prior.stan").read_text())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["LLB_CACHE_DIR"] = str(tmp_path / "fresh-cache")
+    command = [sys.executable, "-m", "llb", "run", str(COIN), "--programs", str(programs), "--workers", "1", "--timeout", "25", "--out", str(tmp_path / "run")]
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert "building the Stan toolchain" in result.stdout
+    assert time.monotonic() - started > 25  # the header alone takes longer than the limit
+    models = json.loads((tmp_path / "run" / "result.json").read_text())["models"]
+    assert [model["status"] for model in models] == ["ok"]

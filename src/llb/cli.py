@@ -178,6 +178,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         console.print(f"candidates: {origin}", markup=False)
         console.print(f"run folder: {out}", markup=False)
 
+    if not args.scheduler:  # remote Dask workers build their own
+        _build_toolchain(quiet=args.quiet)
     with _executor(args) as executor, _RunProgress(quiet=args.quiet) as progress:
         result = run_problem(
             problem, candidates, out_dir=out, settings=settings, seed=args.seed, executor=executor,
@@ -189,6 +191,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     report = write_report(out)
     console.print(f"wrote {out / 'result.json'} and {report}", markup=False)
     return 0 if result["num_valid"] > 0 else EXIT_PROGRAM_FAILED
+
+
+def _build_toolchain(*, quiet: bool) -> None:
+    """Build the precompiled header and runner here, once, before any program's time limit starts."""
+    from .toolchain import find_toolchain, runner_object, toolchain_built
+
+    toolchain = find_toolchain()
+    if toolchain_built(toolchain):
+        return
+    if not quiet:
+        console.print(f"building the Stan toolchain in {toolchain.build_dir} (once per machine; about a minute)", markup=False)
+    runner_object(toolchain)
 
 
 def _ask_llm(problem, args: argparse.Namespace):

@@ -276,10 +276,19 @@ def _warm_code(toolchain: Toolchain) -> str:
     return "\n".join(pieces)
 
 
+def _runner_path(toolchain: Toolchain) -> Path:
+    source_hash = hashlib.sha256(RUNNER_SOURCE.read_bytes()).hexdigest()[:16]
+    return toolchain.build_dir / f"llb_runner-{source_hash}.o"
+
+
+def toolchain_built(toolchain: Toolchain) -> bool:
+    """Whether the runner (and so the precompiled header it is built with) is already in the cache."""
+    return _runner_path(toolchain).exists()
+
+
 def runner_object(toolchain: Toolchain) -> Path:
     """Build (once) llb's C++ runner, linked unchanged into every model library."""
-    source_hash = hashlib.sha256(RUNNER_SOURCE.read_bytes()).hexdigest()[:16]
-    target = toolchain.build_dir / f"llb_runner-{source_hash}.o"
+    target = _runner_path(toolchain)
     pch_flags = precompiled_header(toolchain)
 
     def build(tmp_target: Path) -> None:
