@@ -479,3 +479,51 @@ def test_statements_on_expressions_of_parameters_are_rejected(check, body, invol
     result = check(body)
     assert not result.ok
     assert f"is not a parameter but depends on {involved}, so the statement adds a term that is not a normalised density" in result.reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "parameters { real mu; }\nmodel { target += -0.5 * square(mu); }",
+        "parameters { real mu; }\nmodel { mu ~ normal(0, 1); target += -0.5 * square(mu - 1); }",
+        "parameters { real<lower=0> sigma; }\nmodel { sigma ~ exponential(1); target += -log(sigma); }",
+        "data { int n; int k; }\nparameters { real<lower=0, upper=1> p; }\n"
+        "model { p ~ beta(1, 1); target += k * log(p) + (n - k) * log1m(p); }",
+        "parameters { real mu; real<lower=0> tau; vector[3] raw; }\n"
+        "transformed parameters { vector[3] theta = mu + tau * raw; }\n"
+        "model { mu ~ normal(0, 1); tau ~ exponential(1); raw ~ std_normal(); target += -0.5 * dot_self(theta); }",
+        # a term of data alone shifts the evidence by an arbitrary constant
+        "data { real y; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); target += -square(y); }",
+        # a local computed from parameters, not from a log density
+        "parameters { real mu; }\nmodel { real penalty = square(mu); mu ~ normal(0, 1); target += -penalty; }",
+    ],
+)
+def test_target_terms_without_a_log_density_are_rejected(check, body):
+    result = check(body)
+    assert not result.ok
+    assert "adds a term that is not a log density function (no _lpdf/_lpmf call)" in result.reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a mixture prior, a mixture likelihood written with log_sum_exp, a censored observation
+        "parameters { real mu; }\nmodel { target += log_mix(0.3, normal_lpdf(mu | 0, 1), normal_lpdf(mu | 0, 4)); }",
+        "data { vector[3] y; }\nparameters { real<lower=0, upper=1> p; real mu; }\n"
+        "model { p ~ beta(2, 2); mu ~ normal(0, 1);\n"
+        "  for (n in 1:3) target += log_sum_exp(log(p) + normal_lpdf(y[n] | mu, 1), log1m(p) + normal_lpdf(y[n] | 0, 1)); }",
+        "data { real c; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); target += normal_lccdf(c | mu, 1); }",
+        # log densities kept in a vector first, then added up
+        "data { vector[3] y; }\nparameters { real mu; }\n"
+        "transformed parameters { vector[3] log_lik; for (n in 1:3) log_lik[n] = normal_lpdf(y[n] | mu, 1); }\n"
+        "model { mu ~ normal(0, 1); target += sum(log_lik); }",
+        "data { vector[3] y; }\nparameters { real mu; }\n"
+        "model { vector[3] lp; mu ~ normal(0, 1); for (n in 1:3) lp[n] = normal_lpdf(y[n] | mu, 1); target += sum(lp); }",
+        # through a chain of variables
+        "data { vector[3] y; }\nparameters { real mu; real<lower=0, upper=1> p; }\n"
+        "model { mu ~ normal(0, 1); p ~ beta(2, 2);\n"
+        "  for (n in 1:3) { real a = normal_lpdf(y[n] | mu, 1); real b = a + log(p); real c = log1m(p) + normal_lpdf(y[n] | 0, 1); target += log_sum_exp(b, c); } }",
+    ],
+)
+def test_target_terms_that_are_log_densities_are_accepted(check, body):
+    assert check(body).ok

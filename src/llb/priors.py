@@ -18,7 +18,9 @@ Stan programs are usually written up to a constant, and three habits break margi
 
 Left-hand sides that transform a parameter without a Jacobian, priors on bounded parameters written
 with ``target +=``, multivariate priors on bounded parameters and ``unit_vector`` parameters cannot
-be normalised here: such programs are rejected with a reason.
+be normalised here: such programs are rejected with a reason. So are ``target +=`` statements that
+add something other than a log density (``target += -0.5 * square(mu)``, a likelihood written out by
+hand without its constant): their normalising constant is unknown.
 
 The analysis works on stanc's canonical form of the program (one statement per line, no comments),
 with stanc's pedantic warnings as a second opinion.
@@ -105,6 +107,42 @@ def _lhs_variable(lhs: str, parameters: dict[str, Declaration]) -> str | None:
     return None
 
 
+_DENSITY_CALL = re.compile(r"_(lpdf|lupdf|lpmf|lupmf|lcdf|lccdf)\(")
+_ASSIGNMENT = re.compile(rf"^\s*(?:[^=]*\s)?(?P<name>{IDENT})\s*(?:\[[^=]*\])?\s*(?:=|\+=)\s*(?P<value>.+);$")
+
+
+def _unnormalised_target_term(parts: dict[str, list[str]]) -> str | None:
+    """The first ``target += ...`` statement that adds something other than a log density.
+
+    A term counts as a log density if it calls a log density function or uses a variable assigned
+    one (``log_lik[n] = normal_lpdf(...)``, then ``target += sum(log_lik)``), directly or through
+    other such variables. Anything else, of parameters or of data alone, adds a term whose
+    normalisation nobody knows.
+    """
+    assignments = [
+        (match["name"], match["value"])
+        for line in parts.get("transformed parameters", []) + parts.get("model", [])
+        if (match := _ASSIGNMENT.match(line)) and match["name"] != "target"
+    ]
+    log_densities: set[str] = set()
+    changed = True
+    while changed:  # names assigned log densities, or expressions of such names
+        changed = False
+        for name, value in assignments:
+            if name not in log_densities and _is_log_density(value, log_densities):
+                log_densities.add(name)
+                changed = True
+    for line in parts.get("model", []):
+        term = re.match(r"^\s*target \+= (.*);$", line)
+        if term is not None and not _is_log_density(term.group(1), log_densities):
+            return line.strip()
+    return None
+
+
+def _is_log_density(expression: str, log_densities: set[str]) -> bool:
+    return _DENSITY_CALL.search(expression) is not None or any(_mentions(expression, name) for name in log_densities)
+
+
 def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
@@ -188,6 +226,16 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
     for name, declaration in parameters.items():
         if declaration.type == "unit_vector":
             return PriorCheck(False, f"parameter {name} is a unit_vector, whose prior llb cannot normalise", source)
+
+    unnormalised = _unnormalised_target_term(parts)
+    if unnormalised is not None:
+        return PriorCheck(
+            False,
+            f"`{unnormalised}` adds a term that is not a log density function (no _lpdf/_lpmf call), so its "
+            "normalising constant is unknown and the marginal likelihood would be wrong; state priors and "
+            "likelihoods with ~ or target += ..._lpdf(...)",
+            source,
+        )
 
     corrections: list[Correction] = []
     new_lines = list(model_lines)
