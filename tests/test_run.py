@@ -190,3 +190,48 @@ def test_integer_goal_is_averaged_as_a_discrete_quantity(tmp_path):
     assert abs(summary["mean"] - p_heads) < 4.5 * error
     assert summary["q05"] == 0.0 and summary["q95"] == 1.0 and summary["q50"] in (0.0, 1.0)
     assert all(m["reliability"] == "good" for m in result["models"])
+
+
+def _record(name: str, log_evidence: float, draws_mean: float, *, se: float = 0.02, rhat: float = 1.001, divergences: int = 0):
+    from llb.run import ProgramRecord
+
+    details = {
+        "log_evidence_se": se,
+        "diagnostics": {"divergences": divergences, "max_rhat": rhat},
+        "evidence": {"pareto_k": float("nan")},
+        "goal_names": ["bias"],
+    }
+    draws = np.full((10, 1), draws_mean)
+    return ProgramRecord(name, f"// {name}", name, "ok", None, log_evidence, details, draws)
+
+
+def test_weight_on_doubtful_programs_is_reported_and_can_be_excluded():
+    from llb.run import assemble_result, unreliable_weight_warning
+
+    problem = load_problem(EXAMPLE)
+    records = [
+        _record("good_a", -10.0, 0.2),
+        _record("good_b", -10.0 + math.log(3.0), 0.4),
+        _record("mixing_badly", -10.0 + math.log(4.0), 0.9, rhat=1.3),
+        _record("diverging", -10.0, 0.7, divergences=12),
+    ]
+    kept = assemble_result(problem, records, settings=FitSettings(), seed=0)
+    # evidence ratios 1 : 3 : 4 : 1, so the two doubtful programs carry 5/9 of the weight
+    assert kept["unreliable_weight"] == pytest.approx(5 / 9)
+    assert not kept["excluded_unreliable"]
+    assert [m["weight"] for m in kept["models"]] == pytest.approx([1 / 9, 3 / 9, 4 / 9, 1 / 9])
+    assert kept["posterior"]["llb"]["bias"]["mean"] == pytest.approx((0.2 + 3 * 0.4 + 4 * 0.9 + 0.7) / 9)
+    assert "56% of the evidence weight is on programs whose fit or evidence estimate is doubtful" in unreliable_weight_warning(kept)
+
+    excluded = assemble_result(problem, records, settings=FitSettings(), seed=0, exclude_unreliable=True)
+    assert excluded["excluded_unreliable"] and excluded["unreliable_weight"] == pytest.approx(5 / 9)
+    assert [m["weight"] for m in excluded["models"]] == pytest.approx([1 / 4, 3 / 4, 0.0, 0.0])
+    assert excluded["posterior"]["llb"]["bias"]["mean"] == pytest.approx((0.2 + 3 * 0.4) / 4)
+    assert excluded["posterior"]["flat"]["bias"]["mean"] == pytest.approx((0.2 + 0.4) / 2)
+    assert "they were given none" in unreliable_weight_warning(excluded)
+
+    # nothing reliable left: every valid program keeps its weight rather than none having any
+    doubtful_only = assemble_result(problem, records[2:], settings=FitSettings(), seed=0, exclude_unreliable=True)
+    assert not doubtful_only["excluded_unreliable"]
+    assert sum(m["weight"] for m in doubtful_only["models"]) == pytest.approx(1.0)
+    assert unreliable_weight_warning(assemble_result(problem, records[:2], settings=FitSettings(), seed=0)) is None

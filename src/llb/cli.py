@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="run folder (default llb-runs/<problem name>); an existing run continues")
     _add_fit_options(run)
     run.add_argument("--workers", type=int, default=None, help="programs fitted at once on this machine (default: the number of CPUs)")
+    run.add_argument(
+        "--exclude-unreliable", action="store_true",
+        help="give no weight to programs whose fit or evidence estimate is doubtful (see the reliability column)",
+    )  # fmt: skip
     run.add_argument("--scheduler", help="address of a Dask scheduler to send the programs to, e.g. tcp://HOST:8786")
     run.add_argument("--dask-local", action="store_true", help="start a local Dask cluster (with --workers workers) for this run")
     run.add_argument("--timeout", type=float, default=900.0, help="seconds one program may take, compile included (default 900)")
@@ -183,7 +187,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with _executor(args) as executor, _RunProgress(quiet=args.quiet) as progress:
         result = run_problem(
             problem, candidates, out_dir=out, settings=settings, seed=args.seed, executor=executor,
-            on_program=progress.program, on_plan=progress.plan,
+            on_program=progress.program, on_plan=progress.plan, exclude_unreliable=args.exclude_unreliable,
         )  # fmt: skip
     _print_run(result, quiet=args.quiet)
     from .report import write_report
@@ -370,6 +374,11 @@ def _print_run(result: dict, *, quiet: bool) -> None:
         f"effective number of programs under the evidence weights: {result['weights_ess']:.2f}",
         markup=False,
     )
+    from .run import unreliable_weight_warning
+
+    warning = unreliable_weight_warning(result)
+    if warning:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     posterior = result["posterior"]
     if not posterior["llb"]:
         console.print("no valid program: there is no posterior to report", markup=False)

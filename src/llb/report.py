@@ -32,6 +32,7 @@ import numpy as np
 
 from .combine import weighted_quantiles
 from .files import write_atomic
+from .run import unreliable_weight_warning
 
 logger = logging.getLogger("llb.report")
 
@@ -252,6 +253,11 @@ def _image(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
+def _warning(result: dict) -> str:
+    text = unreliable_weight_warning(result)
+    return f'<p class="warning"><b>Warning:</b> {html.escape(text)}.</p>' if text else ""
+
+
 def _summary_table(run: RunData) -> str:
     posterior = run.result["posterior"]
     if not posterior.get("llb"):
@@ -306,6 +312,7 @@ table { border-collapse: collapse; font-size: 0.9em; } td, th { border: 1px soli
 table.summary td { text-align: right; } tr.failed { color: #888; }
 pre { background: #f8f8f8; padding: 0.6em; overflow-x: auto; font-size: 0.85em; color: #222; }
 .figures img { max-width: 100%; margin: 0.5em 0; display: block; } .note { color: #555; font-style: italic; }
+.warning { background: #fff4d6; border-left: 4px solid #d9a400; padding: 0.4em 0.8em; }
 """
 
 
@@ -340,6 +347,7 @@ def write_report(folder: str | Path) -> Path:
 <p>{result['num_programs']} candidate programs ({result['num_unique']} distinct): {html.escape(counts)}.
 Effective number of programs under the evidence weights: {result['weights_ess']:.2f}.
 Evidence estimator: {html.escape(str(result['settings'].get('evidence_method')))}; seed {result['settings'].get('seed')}.</p>
+{_warning(result)}
 <h2>Posterior of the goal</h2>
 {_summary_table(run)}
 <h2>Figures</h2>

@@ -194,8 +194,12 @@ def run_problem(
     executor: Executor | None = None,
     on_program: Callable[[ProgramRecord, bool], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
+    exclude_unreliable: bool = False,
 ) -> dict[str, Any]:
     """Fit every distinct candidate once, weigh them, write the run folder; returns result.json's content.
+
+    With ``exclude_unreliable``, programs whose fit or evidence is doubtful (``reliability``) get no
+    weight, as long as at least one valid program remains.
 
     Distinct programs not already finished in ``out_dir`` are handed to ``executor`` (default: one
     contained child at a time). Each record is written as soon as it arrives, so a stopped run loses
@@ -258,7 +262,7 @@ def run_problem(
             on_program(duplicate, True)
 
     descriptions = {c.id: c.description for c in candidates}
-    result = assemble_result(problem, records, settings=settings, seed=seed, descriptions=descriptions)
+    result = assemble_result(problem, records, settings=settings, seed=seed, descriptions=descriptions, exclude_unreliable=exclude_unreliable)
     _write_json(out / RESULT_FILE, result)
     _write_json(out / "run.json", {"llb_version": __version__, "seconds": round(time.perf_counter() - start, 3), "programs_fitted": len(tasks), "finished": time.time()})
     return result
@@ -298,18 +302,50 @@ def reliability(record: ProgramRecord) -> str | None:
     return "; ".join(concerns) if concerns else "good"
 
 
+UNRELIABLE_WEIGHT_WARNING = 0.1
+
+
+def unreliable_weight_warning(result: dict) -> str | None:
+    """A sentence when programs with doubtful fits carry a notable share of the weight, else None."""
+    share = result.get("unreliable_weight") or 0.0
+    if result.get("excluded_unreliable"):
+        return f"programs with doubtful fits would have carried {share:.0%} of the weight; they were given none (--exclude-unreliable)" if share > 0 else None
+    if share <= UNRELIABLE_WEIGHT_WARNING:
+        return None
+    return (
+        f"{share:.0%} of the evidence weight is on programs whose fit or evidence estimate is doubtful (see the "
+        "reliability column); compare with --exclude-unreliable before trusting the result"
+    )
+
+
 def assemble_result(
-    problem: Problem, records: list[ProgramRecord], *, settings: FitSettings, seed: int, descriptions: dict[str, str | None] | None = None
+    problem: Problem,
+    records: list[ProgramRecord],
+    *,
+    settings: FitSettings,
+    seed: int,
+    descriptions: dict[str, str | None] | None = None,
+    exclude_unreliable: bool = False,
 ) -> dict[str, Any]:
-    """The run's result.json: per-program records with weights, and the combined goal summaries."""
+    """The run's result.json: per-program records with weights, and the combined goal summaries.
+
+    ``unreliable_weight`` is the evidence weight that programs with a doubtful fit or evidence
+    estimate get when every valid program is weighed: how much the answer leans on them.
+    """
     descriptions = descriptions or {}
     log_evidence = [r.log_evidence if r.status == OK else None for r in records]
+    reliabilities = [reliability(r) for r in records]
+    doubtful = np.array([value not in (None, "good") for value in reliabilities])
+    unreliable_weight = float(compute_weights(log_evidence).evidence[doubtful].sum())
+    exclude_unreliable = exclude_unreliable and any(value == "good" for value in reliabilities)
+    if exclude_unreliable:
+        log_evidence = [value if not bad else None for value, bad in zip(log_evidence, doubtful)]
     weights = compute_weights(log_evidence)
     names = next((r.details.get("goal_names") for r in records if r.status == OK and r.details.get("goal_names")), [])
     discrete = problem.goal.base_type == "int"
     draws = [r.goal_draws if r.status == OK else None for r in records]
     models = []
-    for record, weight, flat in zip(records, weights.evidence, weights.flat):
+    for record, weight, flat, record_reliability in zip(records, weights.evidence, weights.flat, reliabilities):
         goal_mean = None
         if record.status == OK and record.goal_draws is not None and record.goal_draws.size:
             means = record.goal_draws.mean(axis=0)
@@ -331,7 +367,7 @@ def assemble_result(
                 "reparameterisation": record.details.get("reparameterisation"),
                 "diagnostics": record.details.get("diagnostics"),
                 "goal_mean": goal_mean,
-                "reliability": reliability(record),
+                "reliability": record_reliability,
             }
         )
     counts: dict[str, int] = {}
@@ -348,6 +384,8 @@ def assemble_result(
         "num_valid": int(sum(1 for r in records if r.status == OK)),
         "num_unique": len({r.key for r in records}),
         "weights_ess": weights.effective_sample_size,
+        "unreliable_weight": unreliable_weight,
+        "excluded_unreliable": exclude_unreliable,
         "posterior": {
             "llb": mixture_summary(draws, weights.evidence, names, discrete=discrete),
             "flat": mixture_summary(draws, weights.flat, names, discrete=discrete),
