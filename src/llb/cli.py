@@ -353,8 +353,9 @@ def _print_run(result: dict, *, quiet: bool) -> None:
     names = result["goal"]["names"]
     if not quiet:
         table = Table(title="programs (by weight)", title_justify="left")
-        for column in ("program", "status", "log evidence", "± se", "weight", "goal mean" if len(names) == 1 else f"mean {names[0] if names else ''}", "reliability"):
-            table.add_column(column, justify="left" if column in ("program", "status", "reliability") else "right")
+        table.add_column("program", no_wrap=True, overflow="ellipsis", max_width=40)
+        for column in ("status", "log evidence", "± se", "weight", "goal mean" if len(names) == 1 else f"mean {names[0] if names else ''}", "reliability"):
+            table.add_column(column, justify="left" if column in ("status", "reliability") else "right")
         ordered = sorted(result["models"], key=lambda m: (-m["weight"], m["status"] != "ok", m["id"]))
         for model in ordered:
             mean = (model["goal_mean"] or {}).get(names[0]) if names else None

@@ -292,7 +292,8 @@ def reliability(record: ProgramRecord) -> str | None:
         concerns.append(f"evidence error {se:.2f} nat" if se is not None and math.isfinite(se) else "evidence error unknown")
     diagnostics = record.details.get("diagnostics") or {}
     if diagnostics.get("divergences"):
-        concerns.append(f"{diagnostics['divergences']} divergent transitions")
+        count = diagnostics["divergences"]
+        concerns.append(f"{count} divergence{'' if count == 1 else 's'}")
     max_rhat = diagnostics.get("max_rhat")
     if max_rhat is not None and max_rhat > RELIABLE_RHAT:
         concerns.append(f"R-hat {max_rhat:.3f}")
