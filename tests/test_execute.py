@@ -120,3 +120,13 @@ def test_a_fresh_cache_builds_the_toolchain_before_any_time_limit_starts(tmp_pat
     assert time.monotonic() - started > 25  # the header alone takes longer than the limit
     models = json.loads((tmp_path / "run" / "result.json").read_text())["models"]
     assert [model["status"] for model in models] == ["ok"]
+
+
+def test_programs_compile_with_two_jobs_only_when_cpus_are_idle():
+    from llb.execute import compile_jobs_for
+
+    assert compile_jobs_for(2, 1) == 2  # one worker, or the last program of a run
+    assert compile_jobs_for(2, 2) == 1  # every CPU has a program
+    assert compile_jobs_for(8, 3) == 2  # never more than the two translation units
+    assert compile_jobs_for(1, 1) == 1
+    assert compile_jobs_for(4, 6) == 1

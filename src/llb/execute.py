@@ -251,6 +251,11 @@ class Executor(Protocol):
         ...
 
 
+def compile_jobs_for(cpus: int, programs_at_once: int) -> int:
+    """Compiler processes each of ``programs_at_once`` programs may use on ``cpus`` CPUs (1 or 2)."""
+    return max(1, min(MAX_COMPILE_JOBS, cpus // max(1, programs_at_once)))
+
+
 class LocalExecutor:
     """Up to ``workers`` contained children at once, managed from this process (no threads).
 
@@ -264,7 +269,7 @@ class LocalExecutor:
         self.cpus = usable_cpus()
 
     def _start(self, task: ProgramTask, programs_at_once: int) -> ContainedRun:
-        jobs = max(1, min(MAX_COMPILE_JOBS, self.cpus // max(1, programs_at_once)))
+        jobs = compile_jobs_for(self.cpus, programs_at_once)
         return ContainedRun(replace(task, compile_jobs=jobs), self.limits)
 
     def run(self, tasks: Iterable[ProgramTask]) -> Iterator[TaskResult]:
