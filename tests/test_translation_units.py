@@ -82,3 +82,22 @@ def test_unit_choice():
     assert list(_translation_units(plain, 2)) == ["gradient.cpp", "values.cpp"]
     assert list(_translation_units(plain, 1)) == ["model.cpp"]
     assert list(_translation_units(with_functions, 2)) == ["model.cpp"]
+
+
+def test_headers_with_a_new_mtime_but_the_same_content_keep_the_precompiled_header(toolchain, tmp_path):
+    """A reinstall or a fresh clone touches llb's headers; the cached PCH must stay usable."""
+    import os
+
+    from llb.toolchain import LLB_INCLUDE_DIR, precompiled_header
+
+    precompiled_header(toolchain)
+    header = LLB_INCLUDE_DIR / "stan" / "model" / "model_base_crtp.hpp"
+    before = header.stat()
+    os.utime(header, (before.st_atime + 3600, before.st_mtime + 3600))
+    try:
+        timings = _build_library("parameters { real mu; }\nmodel { mu ~ normal(1, 2); }\n", "touched", tmp_path, toolchain, 1)
+    finally:
+        os.utime(header, (before.st_atime, before.st_mtime))
+    assert timings["units"] == 1
+    with make_model(tmp_path / "model.so", {}) as model:
+        assert model.log_density([1.0]) == pytest.approx(-0.5 * np.log(2 * np.pi) - np.log(2.0))

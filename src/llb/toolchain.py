@@ -64,7 +64,11 @@ class Toolchain:
 
     @property
     def cxxflags(self) -> tuple[str, ...]:
-        return ("-std=c++17", OPT_LEVEL, "-fPIC", "-w", *DEFINES, f"-I{LLB_INCLUDE_DIR}", f"-I{self.include_dir}")
+        # clang refuses a precompiled header whose input files have a newer mtime, which a reinstall
+        # or a fresh clone gives llb's and Stan's headers even when their content is the same (the
+        # cache key already covers content); this makes it compare content when the mtime differs.
+        validate = ("-fpch-validate-input-files-content",) if self.compiler_kind == "clang" else ()
+        return ("-std=c++17", OPT_LEVEL, "-fPIC", "-w", *validate, *DEFINES, f"-I{LLB_INCLUDE_DIR}", f"-I{self.include_dir}")
 
     @property
     def key(self) -> str:
