@@ -442,6 +442,8 @@ def _print_fit(report, program: Path) -> None:
         )
     for correction in report.prior_check.corrections if report.prior_check else ():
         console.print(f"prior correction: {correction.description}", markup=False)
+    for concern in report.prior_check.likelihood_concerns if report.prior_check else ():
+        console.print(f"warning: {concern}: its evidence may not be comparable with other programs'", markup=False)
     console.print(f"timings: {timings}{hit}")
     for warning in report.validation.warnings if report.validation else ():
         console.print(f"stanc warning: {warning}", markup=False)

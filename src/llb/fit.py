@@ -98,6 +98,7 @@ class FitReport:
         return {
             "evidence": self.evidence.to_json() if self.evidence else None,
             "corrections": [c.description for c in self.prior_check.corrections] if self.prior_check else [],
+            "likelihood_concerns": list(self.prior_check.likelihood_concerns) if self.prior_check else [],
             "reparameterisation": self.reparameterisation,
             "diagnostics": self.diagnostics(),
             "warnings": list(self.validation.warnings) if self.validation else [],

@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, field
 
 from .stan_syntax import IDENT, TILDE, Declaration, block_declarations, blocks, number, replace_block, split_top_level
+from .likelihood import transformed_data_likelihoods
 from .toolchain import Toolchain
 from .validate import canonical_form
 
@@ -82,6 +83,9 @@ class PriorCheck:
     corrections: tuple[Correction, ...] = field(default=())
 
     rewritten: bool = False  # ``source`` differs from the program as written
+    # likelihood statements about a transformation of the data (likelihood.py): the evidence may not
+    # be comparable with other programs'; reported, not rejected
+    likelihood_concerns: tuple[str, ...] = ()
 
     def log_constant(self, sizes: dict[str, int]) -> float:
         """The constant to add to the program's log evidence, given each variable's number of elements."""
@@ -344,9 +348,10 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
             source,
         )
 
+    concerns = tuple(transformed_data_likelihoods(parts))
     if new_lines == model_lines:
-        return PriorCheck(True, None, source, tuple(corrections))
-    return PriorCheck(True, None, replace_block(canonical, "model", new_lines), tuple(corrections), rewritten=True)
+        return PriorCheck(True, None, source, tuple(corrections), likelihood_concerns=concerns)
+    return PriorCheck(True, None, replace_block(canonical, "model", new_lines), tuple(corrections), rewritten=True, likelihood_concerns=concerns)
 
 
 def _ordered_correction(

@@ -288,6 +288,8 @@ def _programs_table(run: RunData) -> str:
             details.append(f"<p>{html.escape(model['description'])}</p>")
         for correction in model.get("corrections") or []:
             details.append(f"<p class='note'>prior correction: {html.escape(correction)}</p>")
+        for concern in model.get("likelihood_concerns") or []:
+            details.append(f"<p class='note'>warning: {html.escape(concern)}</p>")
         if model.get("reparameterisation"):
             details.append(f"<p class='note'>sampled as: {html.escape(model['reparameterisation'])}</p>")
         details.append(f"<pre>{html.escape(model['source'])}</pre>")

@@ -297,6 +297,7 @@ def reliability(record: ProgramRecord) -> str | None:
     max_rhat = diagnostics.get("max_rhat")
     if max_rhat is not None and max_rhat > RELIABLE_RHAT:
         concerns.append(f"R-hat {max_rhat:.3f}")
+    concerns += record.details.get("likelihood_concerns") or []
     pareto_k = (record.details.get("evidence") or {}).get("pareto_k")
     if pareto_k is not None and pareto_k > 0.7 and (se is None or se > RELIABLE_SE / 2):
         concerns.append(f"proposal Pareto k {pareto_k:.2f}")
@@ -365,6 +366,7 @@ def assemble_result(
                 "log_evidence_se": record.details.get("log_evidence_se"),
                 "pareto_k": (record.details.get("evidence") or {}).get("pareto_k"),
                 "corrections": record.details.get("corrections", []),
+                "likelihood_concerns": record.details.get("likelihood_concerns", []),
                 "reparameterisation": record.details.get("reparameterisation"),
                 "diagnostics": record.details.get("diagnostics"),
                 "goal_mean": goal_mean,

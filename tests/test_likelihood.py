@@ -1,0 +1,103 @@
+"""Likelihood statements about a transformation of the data (likelihood.py) are found; copies are not.
+
+Only stanc is called (its canonical form); nothing is compiled.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from llb.likelihood import transformed_data_likelihoods
+from llb.priors import check_priors
+from llb.run import ProgramRecord, reliability
+from llb.stan_syntax import blocks
+from llb.validate import canonical_form, validate_program
+
+SCALED = (
+    "data { int N; vector[N] y; }\ntransformed data { vector[N] z = y / 100; }\n"
+    "parameters { real mu; real<lower=0> s; }\nmodel { mu ~ normal(0, 1); s ~ exponential(1); z ~ normal(mu, s); }"
+)
+
+
+def concerns(source: str, toolchain) -> list[str]:
+    return transformed_data_likelihoods(blocks(canonical_form(source, toolchain=toolchain)))
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (SCALED, "the likelihood of z is for values computed from the data"),
+        # a count computed from a sequence, by a function or in a loop
+        (
+            "data { int N; array[N] int r; }\ntransformed data { int k = sum(r); }\n"
+            "parameters { real<lower=0, upper=1> p; }\nmodel { p ~ beta(1, 1); k ~ binomial(N, p); }",
+            "the likelihood of k is for values computed from the data",
+        ),
+        (
+            "data { int N; array[N] int r; }\ntransformed data { int k = 0; for (n in 1:N) k += r[n]; }\n"
+            "parameters { real<lower=0, upper=1> p; }\nmodel { p ~ beta(1, 1); k ~ binomial(N, p); }",
+            "the likelihood of k is for values computed from the data",
+        ),
+        # standardised in the model block
+        (
+            "data { int N; vector[N] y; }\nparameters { real mu; }\n"
+            "model { vector[N] z = (y - mean(y)) / sd(y); mu ~ normal(0, 1); z ~ normal(mu, 1); }",
+            "the likelihood of z is for values computed from the data",
+        ),
+        # expressions of the data on the left, in ~ and in target +=
+        (
+            "data { int N; vector<lower=0>[N] y; }\nparameters { real mu; real<lower=0> s; }\n"
+            "model { mu ~ normal(0, 1); s ~ exponential(1); log(y) ~ normal(mu, s); }",
+            "the likelihood of `log(y)` is for an expression of the data",
+        ),
+        (
+            "data { int N; vector[N] y; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); target += normal_lpdf(y / 10 | mu, 1); }",
+            "the likelihood of `y / 10` is for an expression of the data",
+        ),
+    ],
+)
+def test_likelihoods_of_transformed_data_are_found(toolchain, source, expected):
+    found = concerns(source, toolchain)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a copy made in a loop (rain: today[t - 1] = rain[t]), a slice, a reshape, a constrained copy
+        "data { int N; array[N] int rain; }\ntransformed data { array[N - 1] int today; for (t in 2:N) today[t - 1] = rain[t]; }\n"
+        "parameters { real<lower=0, upper=1> p; }\nmodel { p ~ beta(1, 1); today ~ bernoulli(p); }",
+        "data { int N; vector[N] y; }\ntransformed data { vector[N - 1] y2 = y[2:N]; }\nparameters { real mu; }\n"
+        "model { mu ~ normal(0, 1); y2 ~ normal(mu, 1); }",
+        "data { int N; array[N] real y; }\ntransformed data { vector[N] v = to_vector(y); }\nparameters { real mu; }\n"
+        "model { mu ~ normal(0, 1); v ~ normal(mu, 1); }",
+        "data { int N; vector[N] y; }\ntransformed data { vector<lower=-100>[N] v = y; }\nparameters { real mu; }\n"
+        "model { mu ~ normal(0, 1); v ~ normal(mu, 1); }",
+        # transformed covariates, an autoregression on the data, a mixture, locals computed from parameters
+        "data { int N; vector[N] y; vector[N] x; }\ntransformed data { vector[N] xc = x - mean(x); }\n"
+        "parameters { real a; real b; }\nmodel { a ~ normal(0, 1); b ~ normal(0, 1); y ~ normal(a + b * xc, 1); }",
+        "data { int N; vector[N] y; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); y[2:N] ~ normal(mu * y[1:(N - 1)], 1); }",
+        "data { int N; vector[N] y; }\nparameters { real mu; real<lower=0, upper=1> p; }\n"
+        "model { mu ~ normal(0, 1); p ~ beta(1, 1);\n"
+        "  for (n in 1:N) target += log_mix(p, normal_lpdf(y[n] | mu, 1), normal_lpdf(y[n] | 0, 1)); }",
+        "data { int N; vector[N] y; }\nparameters { real mu; }\n"
+        "model { real m2 = mu * 2; real m3 = m2 + 1; mu ~ normal(0, 1); y ~ normal(m3, 1); }",
+    ],
+)
+def test_the_data_as_given_raise_no_concern(toolchain, source):
+    assert concerns(source, toolchain) == []
+
+
+def test_concerns_reach_the_prior_check_and_the_reliability(toolchain):
+    validation = validate_program(SCALED, toolchain=toolchain)
+    checked = check_priors(SCALED, validation.warnings, toolchain=toolchain)
+    assert checked.ok and len(checked.likelihood_concerns) == 1
+    details = {
+        "log_evidence_se": 0.01,
+        "diagnostics": {"divergences": 0, "max_rhat": 1.0},
+        "evidence": {},
+        "likelihood_concerns": list(checked.likelihood_concerns),
+    }
+    record = ProgramRecord("scaled", SCALED, "k", "ok", None, -3.0, details)
+    assert reliability(record) == checked.likelihood_concerns[0]
+    assert reliability(ProgramRecord("plain", SCALED, "k", "ok", None, -3.0, {**details, "likelihood_concerns": []})) == "good"
