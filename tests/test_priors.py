@@ -527,3 +527,50 @@ def test_target_terms_without_a_log_density_are_rejected(check, body):
 )
 def test_target_terms_that_are_log_densities_are_accepted(check, body):
     assert check(body).ok
+
+
+@pytest.fixture(scope="module")
+def check_with_data(toolchain):
+    def run(source: str, data: dict) -> PriorCheck:
+        validation = validate_program(source, toolchain=toolchain)
+        assert validation.ok, validation.error
+        return check_priors(source, validation.warnings, toolchain=toolchain, data=data)
+
+    return run
+
+
+WALK = "data { int N; int k0; vector[N] y; }\nparameters { vector[N] x; real<lower=0> s; }\nmodel { s ~ exponential(1); MODEL y ~ normal(x, 1); }"
+
+
+@pytest.mark.parametrize(
+    "model,missing",
+    [
+        # gaps in the middle and at the end, which only the sizes can reveal
+        ("x[1] ~ normal(0, 10); for (t in 2:(N - 1)) x[t] ~ normal(x[t - 1], s);", "x[6]"),
+        ("x[1:3] ~ normal(0, 1); x[5:N] ~ normal(0, 1);", "x[4]"),
+        ("x[1] ~ normal(0, 1); x[3] ~ normal(0, 1); x[4:N] ~ normal(0, 1);", "x[2]"),
+        ("for (t in 1:(N - 2)) { x[t] ~ normal(0, 1); }", "x[5] to x[6]"),
+        ("x[1:k0] ~ normal(0, 1);", "x[4] to x[6]"),
+    ],
+)
+def test_with_the_data_every_element_must_have_a_prior(check_with_data, model, missing):
+    result = check_with_data(WALK.replace("MODEL", model), {"N": 6, "k0": 3, "y": [0.0] * 6})
+    assert not result.ok
+    assert result.reason.startswith(f"parameter x has no prior for {missing} (its ~ statements cover the rest)")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "x[1] ~ normal(0, 10); for (t in 2:N) x[t] ~ normal(x[t - 1], s);",
+        "x[1:3] ~ normal(0, 1); x[4:N] ~ normal(0, 1);",
+        "x[1:k0] ~ normal(0, 1); x[(k0 + 1):N] ~ normal(0, 1);",
+        "for (t in 1:N) { if (t == 1) { x[t] ~ normal(0, 1); } else { x[t] ~ normal(x[t - 1], s); } }",
+        "x[1] ~ normal(0, 1); x[2:] ~ normal(0, 1);",
+        # what cannot be evaluated is trusted, as without data
+        "for (t in 1:N) x[t + 0] ~ normal(0, 1);",
+        "target += normal_lpdf(x[1:3] | 0, 1); x[4:N] ~ normal(0, 1);",
+    ],
+)
+def test_with_the_data_covered_vectors_pass(check_with_data, model):
+    assert check_with_data(WALK.replace("MODEL", model), {"N": 6, "k0": 3, "y": [0.0] * 6}).ok

@@ -182,7 +182,7 @@ def fit_program(
         if problem:
             return replace(report, status=GOAL_ERROR, reason=problem)
 
-    prior_check = check_priors(source, validation.warnings, toolchain=toolchain)
+    prior_check = check_priors(source, validation.warnings, toolchain=toolchain, data=checked)
     report = replace(report, prior_check=prior_check)
     if not prior_check.ok:
         return replace(report, status=IMPROPER_PRIOR, reason=prior_check.reason)

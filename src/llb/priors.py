@@ -2,7 +2,8 @@
 
 Stan programs are usually written up to a constant, and three habits break marginal likelihoods:
 
-1. A parameter with no prior (a flat, improper one): the evidence is undefined. A parameter has a
+1. A parameter, or some elements of one, with no prior (a flat, improper one): the evidence is
+   undefined. A parameter has a
    prior when it (or an element of it) is on the left of a ``~`` statement or is the variate of an
    ``_lpdf`` added to ``target``; stanc's own "no priors" warning misses parameters that appear only
    in a likelihood's arguments, so llb reads the statements itself. Programs with a prior-less
@@ -28,9 +29,12 @@ with stanc's pedantic warnings as a second opinion.
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .stan_syntax import IDENT, TILDE, Declaration, block_declarations, blocks, number, replace_block, split_top_level
 from .likelihood import transformed_data_likelihoods
@@ -196,10 +200,14 @@ def _truncation_ends(truncation: str | None) -> tuple[str | None, str | None]:
     return inner.strip() or None, None
 
 
-def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain | None = None) -> PriorCheck:
+def check_priors(
+    source: str, warnings: tuple[str, ...], *, toolchain: Toolchain | None = None, data: dict[str, Any] | None = None
+) -> PriorCheck:
     """Decide whether ``source`` defines a normalised prior, rewriting or correcting it if possible.
 
-    ``warnings`` are stanc's pedantic warnings for the original program (see validate.py).
+    ``warnings`` are stanc's pedantic warnings for the original program (see validate.py). With the
+    ``data``, sizes and loop bounds can be evaluated, so priors given to parts of a vector are checked
+    to cover every element; without it only the leading elements are checked.
     """
     try:
         canonical = canonical_form(source, toolchain=toolchain)
@@ -245,12 +253,16 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
     new_lines = list(model_lines)
     has_prior: set[str] = set()
     coverage: dict[str, list[int | str | None]] = {}  # per parameter: where each ~ statement starts
+    ranges: dict[str, list[tuple[int, int] | None]] = {}  # per parameter: elements each ~ statement covers
+    ints = _int_data(data)
     for index, line in enumerate(model_lines):
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target:
             for name, declaration in parameters.items():
                 if re.search(rf"_lu?pdf\(\s*{re.escape(name)}\s*(\[[^|)]*\])?\s*[|)]", target.group(1)):
                     has_prior.add(name)
+                    coverage.setdefault(name, []).append(None)  # not followed: trust the coverage
+                    ranges.setdefault(name, []).append(None)
                     if declaration.lower is not None or declaration.upper is not None:
                         return PriorCheck(
                             False,
@@ -276,6 +288,7 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
             continue
         has_prior.add(name)
         coverage.setdefault(name, []).append(_index_start(statement["lhs"], name, model_lines[:index]))
+        ranges.setdefault(name, []).append(_index_range(statement["lhs"], name, model_lines[:index], ints) if ints is not None else None)
         declaration = parameters[name]
         dist, args = statement["dist"], split_top_level(statement["args"])
         if declaration.type in ("ordered", "positive_ordered"):
@@ -309,7 +322,8 @@ def check_priors(source: str, warnings: tuple[str, ...], *, toolchain: Toolchain
         corrections.append(Correction(name, f"{statement['lhs'].strip()} ~ {dist}(...) truncated with T[{bounds}] to match its bounds"))
 
     for name, starts in coverage.items():
-        gap = _uncovered_start(starts)
+        size = _evaluate_int(parameters[name].dims[0], ints) if ints is not None and parameters[name].dims else None
+        gap = _uncovered_elements(ranges[name], size) if size is not None else _uncovered_start(starts)
         if gap:
             first, last = gap
             elements = f"{name}[{first}]" if first == last else f"{name}[{first}] to {name}[{last}]"
@@ -389,6 +403,96 @@ def _index_start(lhs: str, name: str, lines_before: list[str]) -> int | str | No
             start = number(loop.group(1))
             return int(start) if start is not None else None
     return None
+
+
+def _int_data(data: dict[str, Any] | None) -> dict[str, int] | None:
+    if data is None:
+        return None
+    return {k: int(v) for k, v in data.items() if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer()}
+
+
+_INT_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+
+
+def _evaluate_int(expression: str, ints: dict[str, int] | None) -> int | None:
+    """An integer expression of literals and int data (+, -, *, parentheses); None if it is anything else."""
+    if ints is None:
+        return None
+    try:
+        tree = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+
+    def value(node: ast.AST) -> int | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.Name):
+            return ints.get(node.id)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = value(node.operand)
+            return None if inner is None else -inner
+        if isinstance(node, ast.BinOp) and type(node.op) in _INT_OPERATORS:
+            left, right = value(node.left), value(node.right)
+            return None if left is None or right is None else _INT_OPERATORS[type(node.op)](left, right)
+        return None
+
+    return value(tree)
+
+
+def _index_range(lhs: str, name: str, lines_before: list[str], ints: dict[str, int]) -> tuple[int, int] | None:
+    """The elements of the first index a ``~`` statement's left side covers, as (first, last) with
+    ``last`` 0 meaning "to the end"; None when that cannot be told (then coverage is trusted)."""
+    match = re.fullmatch(rf"\s*{re.escape(name)}\[(.*)\]\s*", lhs)
+    if not match:
+        return (1, 0)
+    first = split_top_level(match.group(1))[0].strip()
+    if ":" in first:
+        low_text, high_text = (part.strip() for part in first.split(":", 1))
+        low = _evaluate_int(low_text, ints) if low_text else 1
+        high = _evaluate_int(high_text, ints) if high_text else 0
+        return None if low is None or high is None else (low, high)
+    single = _evaluate_int(first, ints)
+    if single is not None:
+        return (single, single)
+    loop = _enclosing_loop(first, lines_before)
+    if loop is None:
+        return None
+    low, high = _evaluate_int(loop[0], ints), _evaluate_int(loop[1], ints)
+    return None if low is None or high is None else (low, high)
+
+
+def _enclosing_loop(variable: str, lines_before: list[str]) -> tuple[str, str] | None:
+    """(start, end) expressions of the ``for`` loop over ``variable`` that encloses the next line."""
+    depth = 0
+    for line in reversed(lines_before):
+        text = line.strip()
+        if text == "}" or text.startswith("} else"):
+            depth += 1
+            continue
+        if text.endswith("{"):
+            if depth:
+                depth -= 1
+                continue
+            loop = re.match(rf"^for \({re.escape(variable)} in (.+) : (.+)\) {{$", text)
+            if loop:
+                return loop.group(1), loop.group(2)
+    return None
+
+
+def _uncovered_elements(ranges: list[tuple[int, int] | None], size: int) -> tuple[int, int] | None:
+    """The first run of elements 1..size that no statement covers, or None (all covered, or unknown)."""
+    if any(r is None for r in ranges):
+        return None
+    covered = set()
+    for low, high in ranges:  # type: ignore[misc]
+        covered.update(range(max(low, 1), (size if high == 0 else min(high, size)) + 1))
+    missing = [i for i in range(1, size + 1) if i not in covered]
+    if not missing:
+        return None
+    last = missing[0]
+    while last + 1 in missing:
+        last += 1
+    return missing[0], last
 
 
 def _uncovered_start(starts: list[int | str | None]) -> tuple[int, int] | None:
