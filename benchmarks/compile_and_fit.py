@@ -38,7 +38,7 @@ import numpy as np
 
 import llb
 from results_file import publish
-from llb.compile import CompiledProgram, compile_program, default_compile_jobs
+from llb.compile import CompiledProgram, compile_program, default_compile_jobs, usable_cpus
 from llb.model import StanModel
 from llb.sample import SamplerConfig, sample_nuts
 from llb.toolchain import Toolchain, find_toolchain, precompiled_header, runner_object
@@ -349,10 +349,7 @@ def render(rows: list[Row], *, with_pystan: bool) -> list[str]:
 
 
 def machine_lines(toolchain: Toolchain, *, args: argparse.Namespace, pystan_version: str | None) -> list[str]:
-    try:
-        nproc = len(os.sched_getaffinity(0))
-    except AttributeError:
-        nproc = os.cpu_count() or 0
+    nproc = usable_cpus()
     try:
         commit = subprocess.run(
             ["git", "describe", "--always", "--dirty"], cwd=Path(__file__).resolve().parent,

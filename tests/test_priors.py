@@ -25,10 +25,10 @@ from llb.validate import validate_program
 
 @pytest.fixture(scope="module")
 def check(toolchain):
-    def run(source: str) -> PriorCheck:
+    def run(source: str, data: dict | None = None) -> PriorCheck:
         validation = validate_program(source, toolchain=toolchain)
         assert validation.ok, validation.error
-        result = check_priors(source, validation.warnings, toolchain=toolchain)
+        result = check_priors(source, validation.warnings, toolchain=toolchain, data=data)
         if result.ok:
             assert result.reason is None
         else:
@@ -529,16 +529,6 @@ def test_target_terms_that_are_log_densities_are_accepted(check, body):
     assert check(body).ok
 
 
-@pytest.fixture(scope="module")
-def check_with_data(toolchain):
-    def run(source: str, data: dict) -> PriorCheck:
-        validation = validate_program(source, toolchain=toolchain)
-        assert validation.ok, validation.error
-        return check_priors(source, validation.warnings, toolchain=toolchain, data=data)
-
-    return run
-
-
 WALK = "data { int N; int k0; vector[N] y; }\nparameters { vector[N] x; real<lower=0> s; }\nmodel { s ~ exponential(1); MODEL y ~ normal(x, 1); }"
 
 
@@ -553,8 +543,8 @@ WALK = "data { int N; int k0; vector[N] y; }\nparameters { vector[N] x; real<low
         ("x[1:k0] ~ normal(0, 1);", "x[4] to x[6]"),
     ],
 )
-def test_with_the_data_every_element_must_have_a_prior(check_with_data, model, missing):
-    result = check_with_data(WALK.replace("MODEL", model), {"N": 6, "k0": 3, "y": [0.0] * 6})
+def test_with_the_data_every_element_must_have_a_prior(check, model, missing):
+    result = check(WALK.replace("MODEL", model), {"N": 6, "k0": 3, "y": [0.0] * 6})
     assert not result.ok
     assert result.reason.startswith(f"parameter x has no prior for {missing} (its ~ statements cover the rest)")
 
@@ -572,5 +562,5 @@ def test_with_the_data_every_element_must_have_a_prior(check_with_data, model, m
         "target += normal_lpdf(x[1:3] | 0, 1); x[4:N] ~ normal(0, 1);",
     ],
 )
-def test_with_the_data_covered_vectors_pass(check_with_data, model):
-    assert check_with_data(WALK.replace("MODEL", model), {"N": 6, "k0": 3, "y": [0.0] * 6}).ok
+def test_with_the_data_covered_vectors_pass(check, model):
+    assert check(WALK.replace("MODEL", model), {"N": 6, "k0": 3, "y": [0.0] * 6}).ok

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import re
 
-from .stan_syntax import IDENT, TILDE, block_declarations, split_top_level
+from .stan_syntax import IDENT, TILDE, assignment, block_declarations, matching, mentions, split_top_level
 
 # Functions that rearrange data without changing any value.
 _REARRANGE = {"to_vector", "to_row_vector", "to_array_1d", "to_array_2d", "to_matrix", "to_int", "append_array", "append_row", "append_col"}
 _INDEXED_NAME = re.compile(rf"^(?P<name>{IDENT})\s*(\[.*\])?$")
-_ASSIGN_OP = re.compile(r"(=|\+=|-=|\*=|/=|\.\*=|\./=)(?!=)")
-_CONSTRAINT = re.compile(rf"^(\s*(?:array\[[^\]]*\]\s*)?{IDENT})<[^>]*>")
 _DENSITY_CALL = re.compile(rf"\b(?P<dist>{IDENT})_(lpdf|lupdf|lpmf|lupmf)\(")
 
 
@@ -51,9 +49,9 @@ def _problem(variate: str, data_like: set[str], derived: set[str], parameters: s
         if single["name"] in derived:
             return f"the likelihood of {single['name']} is for values computed from the data, not the data as given"
         return None
-    if any(_mentions(variate, name) for name in parameters):
+    if any(mentions(variate, name) for name in parameters):
         return None  # a statement on parameters: the prior checks' business
-    if any(_mentions(variate, name) for name in data_like):
+    if any(mentions(variate, name) for name in data_like):
         return f"the likelihood of `{variate}` is for an expression of the data, not the data as given"
     return None
 
@@ -69,19 +67,9 @@ def _variates(line: str) -> list[str]:
         return []
     variates = []
     for call in _DENSITY_CALL.finditer(term.group(1)):
-        inside = _call_arguments(term.group(1), call.end())
+        inside = term.group(1)[call.end() : matching(term.group(1), call.end() - 1, "(", ")")]
         variates.append(re.split(r"\|", inside, maxsplit=1)[0] if "|" in inside else split_top_level(inside)[0])
     return variates
-
-
-def _call_arguments(text: str, start: int) -> str:
-    depth = 1
-    for position in range(start, len(text)):
-        depth += text[position] in "([{"
-        depth -= text[position] in ")]}"
-        if depth == 0:
-            return text[start:position]
-    return text[start:]
 
 
 def _classify(lines: list[str], data: set[str], parameters: set[str]) -> tuple[set[str], set[str]]:
@@ -93,8 +81,8 @@ def _classify(lines: list[str], data: set[str], parameters: set[str]) -> tuple[s
     """
     assigned: dict[str, list[tuple[str, str]]] = {}
     for line in lines:
-        found = _assignment(line)
-        if found:
+        found = assignment(line)
+        if found and found[0] != "target":
             name, op, value = found
             assigned.setdefault(name, []).append((op, value))
     tainted = set(parameters)  # parameters and whatever is computed from them
@@ -103,32 +91,13 @@ def _classify(lines: list[str], data: set[str], parameters: set[str]) -> tuple[s
     while changed:
         changed = False
         for name, values in assigned.items():
-            if name not in tainted and any(_mentions(value, t) for _, value in values for t in tainted):
+            if name not in tainted and any(mentions(value, t) for _, value in values for t in tainted):
                 tainted.add(name)
                 changed = True
             elif name not in copies and all(op == "=" and _is_data_reference(value, data | copies) for op, value in values):
                 copies.add(name)
                 changed = True
     return set(assigned) - copies - tainted, copies
-
-
-def _assignment(line: str) -> tuple[str, str, str] | None:
-    """(variable, operator, value) of an assignment or a declaration with a value; None otherwise."""
-    text = _CONSTRAINT.sub(r"\1", line.strip())  # <lower=0> is not an assignment
-    if not text.endswith(";") or text.startswith(("target", "for ", "if ", "while ", "print", "reject")) or " ~ " in text:
-        return None
-    depth = 0
-    for position, char in enumerate(text):
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if depth == 0:
-            match = _ASSIGN_OP.match(text, position)
-            if match and (position == 0 or text[position - 1] not in "=<>!"):
-                left = re.search(rf"(?P<name>{IDENT})\s*(\[[^=]*\])?\s*$", text[:position])
-                if left is None:
-                    return None
-                return left["name"], match.group(1), text[match.end() : -1].strip()
-    return None
 
 
 def _is_data_reference(value: str, data: set[str]) -> bool:
@@ -143,7 +112,3 @@ def _is_data_reference(value: str, data: set[str]) -> bool:
     if call["function"].startswith("append_"):
         return all(_is_data_reference(arg, data) for arg in args)
     return bool(args) and _is_data_reference(args[0], data)
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None

@@ -29,14 +29,12 @@ with stanc's pedantic warnings as a second opinion.
 
 from __future__ import annotations
 
-import ast
 import math
-import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .stan_syntax import IDENT, TILDE, Declaration, block_declarations, blocks, number, replace_block, split_top_level
+from .stan_syntax import IDENT, TILDE, Declaration, assignment, block_declarations, blocks, evaluate_int, mentions, number, replace_block, split_top_level
 from .likelihood import transformed_data_likelihoods
 from .toolchain import Toolchain
 from .validate import canonical_form
@@ -116,7 +114,6 @@ def _lhs_variable(lhs: str, parameters: dict[str, Declaration]) -> str | None:
 
 
 _DENSITY_CALL = re.compile(r"_(lpdf|lupdf|lpmf|lupmf|lcdf|lccdf)\(")
-_ASSIGNMENT = re.compile(rf"^\s*(?:[^=]*\s)?(?P<name>{IDENT})\s*(?:\[[^=]*\])?\s*(?:=|\+=)\s*(?P<value>.+);$")
 
 
 def _unnormalised_target_term(parts: dict[str, list[str]]) -> str | None:
@@ -128,9 +125,9 @@ def _unnormalised_target_term(parts: dict[str, list[str]]) -> str | None:
     normalisation nobody knows.
     """
     assignments = [
-        (match["name"], match["value"])
+        (found[0], found[2])
         for line in parts.get("transformed parameters", []) + parts.get("model", [])
-        if (match := _ASSIGNMENT.match(line)) and match["name"] != "target"
+        if (found := assignment(line)) and found[0] != "target" and found[1] in ("=", "+=")
     ]
     log_densities: set[str] = set()
     changed = True
@@ -148,11 +145,7 @@ def _unnormalised_target_term(parts: dict[str, list[str]]) -> str | None:
 
 
 def _is_log_density(expression: str, log_densities: set[str]) -> bool:
-    return _DENSITY_CALL.search(expression) is not None or any(_mentions(expression, name) for name in log_densities)
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
+    return _DENSITY_CALL.search(expression) is not None or any(mentions(expression, name) for name in log_densities)
 
 
 def _support_ends(dist: str, args: list[str]) -> tuple[float | str | None, float | str | None]:
@@ -254,7 +247,6 @@ def check_priors(
     has_prior: set[str] = set()
     coverage: dict[str, list[int | str | None]] = {}  # per parameter: where each ~ statement starts
     ranges: dict[str, list[tuple[int, int] | None]] = {}  # per parameter: elements each ~ statement covers
-    ints = _int_data(data)
     for index, line in enumerate(model_lines):
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target:
@@ -276,7 +268,7 @@ def check_priors(
             continue
         name = _lhs_variable(statement["lhs"], parameters)
         if name is None:
-            involved = sorted(n for n in derived if _mentions(statement["lhs"], n))
+            involved = sorted(n for n in derived if mentions(statement["lhs"], n))
             if involved:
                 return PriorCheck(
                     False,
@@ -288,7 +280,7 @@ def check_priors(
             continue
         has_prior.add(name)
         coverage.setdefault(name, []).append(_index_start(statement["lhs"], name, model_lines[:index]))
-        ranges.setdefault(name, []).append(_index_range(statement["lhs"], name, model_lines[:index], ints) if ints is not None else None)
+        ranges.setdefault(name, []).append(_index_range(statement["lhs"], name, model_lines[:index], data) if data is not None else None)
         declaration = parameters[name]
         dist, args = statement["dist"], split_top_level(statement["args"])
         if declaration.type in ("ordered", "positive_ordered"):
@@ -322,7 +314,7 @@ def check_priors(
         corrections.append(Correction(name, f"{statement['lhs'].strip()} ~ {dist}(...) truncated with T[{bounds}] to match its bounds"))
 
     for name, starts in coverage.items():
-        size = _evaluate_int(parameters[name].dims[0], ints) if ints is not None and parameters[name].dims else None
+        size = evaluate_int(parameters[name].dims[0], data) if data is not None and parameters[name].dims else None
         gap = _uncovered_elements(ranges[name], size) if size is not None else _uncovered_start(starts)
         if gap:
             first, last = gap
@@ -405,41 +397,7 @@ def _index_start(lhs: str, name: str, lines_before: list[str]) -> int | str | No
     return None
 
 
-def _int_data(data: dict[str, Any] | None) -> dict[str, int] | None:
-    if data is None:
-        return None
-    return {k: int(v) for k, v in data.items() if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer()}
-
-
-_INT_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
-
-
-def _evaluate_int(expression: str, ints: dict[str, int] | None) -> int | None:
-    """An integer expression of literals and int data (+, -, *, parentheses); None if it is anything else."""
-    if ints is None:
-        return None
-    try:
-        tree = ast.parse(expression.strip(), mode="eval").body
-    except SyntaxError:
-        return None
-
-    def value(node: ast.AST) -> int | None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-            return node.value
-        if isinstance(node, ast.Name):
-            return ints.get(node.id)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            inner = value(node.operand)
-            return None if inner is None else -inner
-        if isinstance(node, ast.BinOp) and type(node.op) in _INT_OPERATORS:
-            left, right = value(node.left), value(node.right)
-            return None if left is None or right is None else _INT_OPERATORS[type(node.op)](left, right)
-        return None
-
-    return value(tree)
-
-
-def _index_range(lhs: str, name: str, lines_before: list[str], ints: dict[str, int]) -> tuple[int, int] | None:
+def _index_range(lhs: str, name: str, lines_before: list[str], data: dict[str, Any]) -> tuple[int, int] | None:
     """The elements of the first index a ``~`` statement's left side covers, as (first, last) with
     ``last`` 0 meaning "to the end"; None when that cannot be told (then coverage is trusted)."""
     match = re.fullmatch(rf"\s*{re.escape(name)}\[(.*)\]\s*", lhs)
@@ -448,16 +406,16 @@ def _index_range(lhs: str, name: str, lines_before: list[str], ints: dict[str, i
     first = split_top_level(match.group(1))[0].strip()
     if ":" in first:
         low_text, high_text = (part.strip() for part in first.split(":", 1))
-        low = _evaluate_int(low_text, ints) if low_text else 1
-        high = _evaluate_int(high_text, ints) if high_text else 0
+        low = evaluate_int(low_text, data) if low_text else 1
+        high = evaluate_int(high_text, data) if high_text else 0
         return None if low is None or high is None else (low, high)
-    single = _evaluate_int(first, ints)
+    single = evaluate_int(first, data)
     if single is not None:
         return (single, single)
     loop = _enclosing_loop(first, lines_before)
     if loop is None:
         return None
-    low, high = _evaluate_int(loop[0], ints), _evaluate_int(loop[1], ints)
+    low, high = evaluate_int(loop[0], data), evaluate_int(loop[1], data)
     return None if low is None or high is None else (low, high)
 
 

@@ -338,11 +338,11 @@ def assemble_result(
     log_evidence = [r.log_evidence if r.status == OK else None for r in records]
     reliabilities = [reliability(r) for r in records]
     doubtful = np.array([value not in (None, "good") for value in reliabilities])
-    unreliable_weight = float(compute_weights(log_evidence).evidence[doubtful].sum())
+    weights = compute_weights(log_evidence)
+    unreliable_weight = float(weights.evidence[doubtful].sum())
     exclude_unreliable = exclude_unreliable and any(value == "good" for value in reliabilities)
     if exclude_unreliable:
-        log_evidence = [value if not bad else None for value, bad in zip(log_evidence, doubtful)]
-    weights = compute_weights(log_evidence)
+        weights = compute_weights([value if not bad else None for value, bad in zip(log_evidence, doubtful)])
     names = next((r.details.get("goal_names") for r in records if r.status == OK and r.details.get("goal_names")), [])
     discrete = problem.goal.base_type == "int"
     draws = [r.goal_draws if r.status == OK else None for r in records]

@@ -7,7 +7,9 @@ Used for the goal declaration of a problem, data declarations, and the prior che
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
 import re
 from dataclasses import dataclass
 
@@ -200,6 +202,65 @@ def evaluate_size(expression: str, data: dict) -> int | None:
         return found
     if isinstance(found, float) and math.isfinite(found) and found.is_integer():
         return int(found)
+    return None
+
+
+_INT_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+
+
+def evaluate_int(expression: str, data: dict) -> int | None:
+    """An integer expression of literals and int data (+, -, *, parentheses), else None.
+
+    The leaves are what ``evaluate_size`` accepts; loop bounds and slices such as ``(N - 1)`` need
+    the arithmetic.
+    """
+    try:
+        tree = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+
+    def value(node: ast.AST) -> int | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.Name):
+            return evaluate_size(node.id, data)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = value(node.operand)
+            return None if inner is None else -inner
+        if isinstance(node, ast.BinOp) and type(node.op) in _INT_OPERATORS:
+            left, right = value(node.left), value(node.right)
+            return None if left is None or right is None else _INT_OPERATORS[type(node.op)](left, right)
+        return None
+
+    return value(tree)
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``name`` occurs in ``text`` as a whole identifier."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
+
+
+_ASSIGN_OP = re.compile(r"(=|\+=|-=|\*=|/=|\.\*=|\./=)(?!=)")
+_CONSTRAINT = re.compile(rf"^(\s*(?:array\[[^\]]*\]\s*)?{IDENT})<[^>]*>")
+
+
+def assignment(line: str) -> tuple[str, str, str] | None:
+    """(variable, operator, value) of an assignment, a compound assignment (``target +=`` included)
+    or a declaration with a value, on one canonical line; None for any other statement."""
+    text = _CONSTRAINT.sub(r"\1", line.strip())  # <lower=0> is not an assignment
+    if not text.endswith(";") or text.startswith(("for ", "if ", "while ", "print", "reject")) or " ~ " in text:
+        return None
+    depth = 0
+    for position, char in enumerate(text):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth == 0:
+            match = _ASSIGN_OP.match(text, position)
+            if match and (position == 0 or text[position - 1] not in "=<>!"):
+                left = re.search(rf"(?P<name>{IDENT})\s*(\[[^=]*\])?\s*$", text[:position])
+                if left is None:
+                    return None
+                return left["name"], match.group(1), text[match.end() : -1].strip()
     return None
 
 
