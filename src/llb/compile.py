@@ -91,7 +91,7 @@ def _is_word_char(char: str) -> bool:
 
 def program_key(source: str, toolchain: Toolchain) -> str:
     runner_hash = hashlib.sha256(RUNNER_SOURCE.read_bytes()).hexdigest()
-    text = "\n".join([toolchain.key, runner_hash, normalise_source(source)])
+    text = "\n".join([toolchain.key, runner_hash, *toolchain.link_flags, normalise_source(source)])
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

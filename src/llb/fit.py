@@ -20,7 +20,8 @@ from .data import check_data
 from .errors import DataError, ProgramError
 from .evidence import DEFAULT_METHOD, DEFAULT_NUM_PROPOSAL, Evidence, estimate_evidence
 from .model import ModelRuntimeError, StanModel
-from .priors import PriorCheck, check_priors
+from .normaliser import PriorNormaliser, estimate_prior_normaliser
+from .priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, PriorCheck, check_priors
 from .reparam import noncentre
 from .sample import Fit, SamplerConfig, sample_nuts
 from .stan_syntax import Declaration
@@ -33,11 +34,16 @@ OK = "ok"
 INVALID = "invalid"  # stanc rejected or llb refused the program
 DATA_ERROR = "data_error"  # the program's data declarations do not match the data
 GOAL_ERROR = "goal_error"  # the program does not define the goal with the declared type and shape
-IMPROPER_PRIOR = "improper_prior"  # the prior is improper or cannot be normalised
 COMPILE_ERROR = "compile_error"
 SAMPLING_ERROR = "sampling_error"
 EVIDENCE_ERROR = "evidence_error"
-STATUSES = (OK, INVALID, DATA_ERROR, GOAL_ERROR, IMPROPER_PRIOR, COMPILE_ERROR, SAMPLING_ERROR, EVIDENCE_ERROR)
+# IMPROPER_PRIOR: the prior is improper or its normalisation cannot be established;
+# IMPROPER_LIKELIHOOD: the likelihood is not provably a normalised density of the data (priors.py)
+STATUSES = (OK, INVALID, DATA_ERROR, GOAL_ERROR, IMPROPER_PRIOR, IMPROPER_LIKELIHOOD, COMPILE_ERROR, SAMPLING_ERROR, EVIDENCE_ERROR)
+# How far the numerical check of a prior the analysis normalised may be from zero, in standard errors
+# (beyond a floor for the estimator's own bias on small samples).
+NORMALISER_Z = 4.0
+NORMALISER_FLOOR = 0.05
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,12 @@ class FitSettings:
     # When a fit has divergent transitions its draws (and so its evidence) are biased: refit with
     # these higher adapt_delta targets in turn until the divergences are gone.
     adapt_delta_ladder: tuple[float, ...] = (0.95, 0.99, 0.999)
+    # Estimate the prior's normalising constant numerically for every program, not only those whose
+    # normalisation the analysis cannot prove, and refuse programs where the two disagree.
+    verify_normalisation: bool = False
+    # Fit programs whose evidence is undefined (improper prior or likelihood) anyway, for their
+    # posterior (``llb fit``); they keep their status and get no log evidence.
+    fit_improper: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ class FitReport:
     fitted_source: str | None = None  # the program actually compiled, when it differs from the one given
     goal_names: tuple[str, ...] = ()
     goal_draws: np.ndarray | None = None  # (chains * draws, len(goal_names))
+    prior_normaliser: PriorNormaliser | None = None  # the numerical estimate of log Z_prior, if made
 
     @property
     def ok(self) -> bool:
@@ -93,11 +106,27 @@ class FitReport:
         rhats = [row["rhat"] for row in self.summary if isinstance(row.get("rhat"), float) and math.isfinite(row["rhat"])]
         return {**self.fit.diagnostics(), "adapt_delta": self.adapt_delta, "max_rhat": max(rhats) if rhats else None}
 
+    def corrections(self) -> list[str]:
+        """What was done to make the log evidence that of a normalised model, one sentence each."""
+        found = [c.description for c in self.prior_check.corrections] if self.prior_check else []
+        normaliser = self.prior_normaliser
+        if normaliser is not None and normaliser.ok and self.prior_check is not None:
+            if self.prior_check.unproven:
+                found = [
+                    f"prior normalising constant estimated from the prior alone: log Z = {normaliser.log_normaliser:.3f} "
+                    f"± {normaliser.mc_se:.3f}, subtracted (because {'; '.join(self.prior_check.unproven)})"
+                ]
+            else:
+                found.append(f"verified numerically: the prior's log normalising constant is {normaliser.log_normaliser:.3f} ± {normaliser.mc_se:.3f}")
+        return found
+
     def details(self) -> dict[str, Any]:
         """What a report says beyond status and evidence, as plain JSON-able data."""
         return {
             "evidence": self.evidence.to_json() if self.evidence else None,
-            "corrections": [c.description for c in self.prior_check.corrections] if self.prior_check else [],
+            "corrections": self.corrections(),
+            "unproven": list(self.prior_check.unproven) if self.prior_check else [],
+            "prior_normaliser": self.prior_normaliser.to_json() if self.prior_normaliser else None,
             "likelihood_concerns": list(self.prior_check.likelihood_concerns) if self.prior_check else [],
             "reparameterisation": self.reparameterisation,
             "diagnostics": self.diagnostics(),
@@ -182,15 +211,21 @@ def fit_program(
         if problem:
             return replace(report, status=GOAL_ERROR, reason=problem)
 
-    prior_check = check_priors(source, validation.warnings, toolchain=toolchain, data=checked)
+    prior_check = check_priors(source, validation.warnings, toolchain=toolchain, data=checked, switch=settings.verify_normalisation)
     report = replace(report, prior_check=prior_check)
-    if not prior_check.ok:
-        return replace(report, status=IMPROPER_PRIOR, reason=prior_check.reason)
-    if prior_check.rewritten:
+    if prior_check.ok and prior_check.rewritten:
         rewritten = validate_program(prior_check.source, toolchain=toolchain)
         if not rewritten.ok:
-            return replace(report, status=IMPROPER_PRIOR, reason=f"a bounded parameter's prior cannot be truncated to its bounds ({rewritten.error})")
+            prior_check = replace(prior_check, ok=False, reason=f"llb's rewrite of the program to normalise its prior does not compile ({rewritten.error})")
+            report = replace(report, prior_check=prior_check)
+    if not prior_check.ok:
+        report = replace(report, status=prior_check.refusal, reason=prior_check.reason)
+        if not settings.fit_improper:
+            return report
+        prior_check = replace(prior_check, source=source, likelihood_flag=None, rewritten=False)
     report = replace(report, fitted_source=prior_check.source if prior_check.rewritten else None)
+    if prior_check.likelihood_flag:
+        checked = {**checked, prior_check.likelihood_flag: 1}
     lap("priors")
 
     loaded = _compile_and_load(prior_check.source, checked, settings.sampler.seed, toolchain, compile_jobs)
@@ -198,7 +233,7 @@ def fit_program(
     if isinstance(loaded, FitReport):
         return replace(report, status=loaded.status, reason=loaded.reason, compiled=loaded.compiled)
     compiled, model = loaded
-    report = replace(report, compiled=compiled)
+    report = replace(report, compiled=compiled, prior_check=replace(report.prior_check, source=prior_check.source, likelihood_flag=prior_check.likelihood_flag))
     try:
         return _sample_and_weigh(model, report, settings, goal, checked, toolchain, compile_jobs, lap)
     finally:
@@ -217,6 +252,8 @@ def _compile_and_load(
         return compiled, StanModel(compiled.library, data, seed=seed)
     except DataError as error:
         return FitReport(DATA_ERROR, str(error), {}, compiled=compiled)
+    except OSError as error:  # the library does not load: a symbol the link did not provide, say
+        return FitReport(COMPILE_ERROR, f"the compiled program cannot be loaded: {error}", {}, compiled=compiled)
 
 
 def _sample_and_weigh(
@@ -229,7 +266,7 @@ def _sample_and_weigh(
     compile_jobs: int | None,
     lap,
 ) -> FitReport:
-    sizes = {variable.name: variable.size for variable in model.variables}
+    sizes = {variable.name: tuple(variable.shape) for variable in model.variables}
     goal_names: list[str] = []
     if goal is not None:
         shape = next(v.shape for v in model.variables if v.name == goal.declaration.name)
@@ -264,7 +301,7 @@ def _sample_and_weigh(
         return replace(report, status=SAMPLING_ERROR, reason=f"sampling failed: {error}")
     lap("sample")
     try:
-        return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, lap)
+        return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap)
     finally:
         if alternative is not None:
             alternative.close()
@@ -300,13 +337,17 @@ def _noncentred_fit(report: FitReport, data: dict[str, Any], config: SamplerConf
         return None
 
 
-def _weigh(model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport, settings: FitSettings, goal_names, sizes, lap) -> FitReport:
+def _weigh(
+    model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport, settings: FitSettings, goal_names, sizes, data: dict[str, Any], lap
+) -> FitReport:
     summary = summarise(fit.draws, fit.names)
     report = replace(report, fit=fit, summary=summary)
     if goal_names:
         columns = [fit.names.index(name) for name in goal_names]
         report = replace(report, goal_names=tuple(goal_names), goal_draws=fit.draws[:, :, columns].reshape(-1, len(columns)))
     lap("summary")
+    if report.status in (IMPROPER_PRIOR, IMPROPER_LIKELIHOOD):  # fitted for its posterior alone
+        return report
 
     try:
         evidence = estimate_evidence(
@@ -322,6 +363,31 @@ def _weigh(model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport,
     lap("evidence")
     if not math.isfinite(evidence.log_evidence):
         return replace(report, status=EVIDENCE_ERROR, evidence=evidence, reason="the evidence estimate is not finite (the proposal found no posterior mass)")
-    assert report.prior_check is not None
-    log_evidence = evidence.log_evidence + report.prior_check.log_constant(sizes)
-    return replace(report, status=OK, reason=None, evidence=evidence, log_evidence=log_evidence)
+    prior_check = report.prior_check
+    assert prior_check is not None
+    log_evidence = evidence.log_evidence + prior_check.log_constant(sizes)
+    report = replace(report, status=OK, reason=None, evidence=evidence, log_evidence=log_evidence)
+    if prior_check.likelihood_flag is None or report.compiled is None:
+        return report
+    normaliser = estimate_prior_normaliser(
+        report.compiled.library, data, prior_check.likelihood_flag, config,
+        evidence_method=settings.evidence_method, num_proposal=settings.num_proposal,
+    )  # fmt: skip
+    lap("prior normaliser")
+    report = replace(report, prior_normaliser=normaliser)
+    if not normaliser.ok:
+        if prior_check.unproven:
+            reason = f"llb cannot prove the prior is normalised ({prior_check.unproven[0]}) and cannot estimate its normalising constant: {normaliser.problem}"
+            return replace(report, status=IMPROPER_PRIOR, reason=reason, log_evidence=None)
+        return report  # a verification that could not be made: the analysis stands
+    if prior_check.unproven:
+        se = math.hypot(evidence.mc_se, normaliser.mc_se)
+        return replace(report, log_evidence=evidence.log_evidence - normaliser.log_normaliser, evidence=replace(evidence, mc_se=se))
+    expected = -prior_check.log_constant(sizes)
+    if abs(normaliser.log_normaliser - expected) > max(NORMALISER_Z * normaliser.mc_se, NORMALISER_FLOOR):
+        reason = (
+            f"the prior's normalising constant estimated from the prior alone (log Z = {normaliser.log_normaliser:.3f} ± "
+            f"{normaliser.mc_se:.3f}) disagrees with llb's analysis of the program ({expected:.3f})"
+        )
+        return replace(report, status=IMPROPER_PRIOR, reason=reason, log_evidence=None)
+    return report

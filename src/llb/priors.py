@@ -34,8 +34,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .stan_syntax import IDENT, TILDE, Declaration, assignment, block_declarations, blocks, evaluate_int, mentions, number, replace_block, split_top_level
-from .likelihood import transformed_data_likelihoods
+from .likelihood import LIKELIHOOD_FLAG, without_indices, classify_names, density_calls, is_likelihood_term, switch_likelihood, transformed_data_likelihoods, unnormalised_user_likelihood, user_densities
+from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, enclosing_loops, evaluate_int, matching, mentions, number, replace_block, split_terms, split_top_level
 from .toolchain import Toolchain
 from .validate import canonical_form
 
@@ -77,26 +77,40 @@ class Correction:
     factorial_shift: int = 0
 
 
+IMPROPER_PRIOR = "improper_prior"  # the prior is improper or cannot be normalised
+IMPROPER_LIKELIHOOD = "improper_likelihood"  # the likelihood is not provably a normalised density of the data
+
+
 @dataclass(frozen=True)
 class PriorCheck:
     ok: bool
     reason: str | None  # why the program cannot be given a normalised prior
-    source: str  # the program to compile: the original, or its rewrite with truncations
+    source: str  # the program to compile: the original, or its rewrite (truncations, likelihood flag)
     corrections: tuple[Correction, ...] = field(default=())
 
     rewritten: bool = False  # ``source`` differs from the program as written
     # likelihood statements about a transformation of the data (likelihood.py): the evidence may not
     # be comparable with other programs'; reported, not rejected
     likelihood_concerns: tuple[str, ...] = ()
+    # what the analysis could not prove about the prior's normalisation: the constant is then
+    # estimated numerically from the prior alone (normaliser.py)
+    unproven: tuple[str, ...] = ()
+    likelihood_flag: str | None = None  # the data flag that switches the likelihood on, if ``source`` has it
+    refusal: str = IMPROPER_PRIOR  # the status word when not ``ok``
 
-    def log_constant(self, sizes: dict[str, int]) -> float:
-        """The constant to add to the program's log evidence, given each variable's number of elements."""
+    def log_constant(self, shapes: dict[str, tuple[int, ...]]) -> float:
+        """The constant to add to the program's log evidence, given each variable's shape.
+
+        Factorial corrections (simplexes, ordered vectors) apply to each innermost vector of an array.
+        """
         total = 0.0
         for correction in self.corrections:
-            size = sizes.get(correction.variable, 1)
+            shape = tuple(shapes.get(correction.variable, ()))
+            size = math.prod(shape)
             total += size * correction.log_constant_per_element
             if correction.log_factorial_of_size:
-                total += math.lgamma(size + 1 + correction.factorial_shift)
+                length = shape[-1] if shape else 1
+                total += math.prod(shape[:-1]) * math.lgamma(length + 1 + correction.factorial_shift)
         return total
 
 
@@ -114,34 +128,6 @@ def _lhs_variable(lhs: str, parameters: dict[str, Declaration]) -> str | None:
 
 
 _DENSITY_CALL = re.compile(r"_(lpdf|lupdf|lpmf|lupmf|lcdf|lccdf)\(")
-
-
-def _unnormalised_target_term(parts: dict[str, list[str]]) -> str | None:
-    """The first ``target += ...`` statement that adds something other than a log density.
-
-    A term counts as a log density if it calls a log density function or uses a variable assigned
-    one (``log_lik[n] = normal_lpdf(...)``, then ``target += sum(log_lik)``), directly or through
-    other such variables. Anything else, of parameters or of data alone, adds a term whose
-    normalisation nobody knows.
-    """
-    assignments = [
-        (found[0], found[2])
-        for line in parts.get("transformed parameters", []) + parts.get("model", [])
-        if (found := assignment(line)) and found[0] != "target" and found[1] in ("=", "+=")
-    ]
-    log_densities: set[str] = set()
-    changed = True
-    while changed:  # names assigned log densities, or expressions of such names
-        changed = False
-        for name, value in assignments:
-            if name not in log_densities and _is_log_density(value, log_densities):
-                log_densities.add(name)
-                changed = True
-    for line in parts.get("model", []):
-        term = re.match(r"^\s*target \+= (.*);$", line)
-        if term is not None and not _is_log_density(term.group(1), log_densities):
-            return line.strip()
-    return None
 
 
 def _is_log_density(expression: str, log_densities: set[str]) -> bool:
@@ -194,13 +180,21 @@ def _truncation_ends(truncation: str | None) -> tuple[str | None, str | None]:
 
 
 def check_priors(
-    source: str, warnings: tuple[str, ...], *, toolchain: Toolchain | None = None, data: dict[str, Any] | None = None
+    source: str,
+    warnings: tuple[str, ...],
+    *,
+    toolchain: Toolchain | None = None,
+    data: dict[str, Any] | None = None,
+    switch: bool = False,
 ) -> PriorCheck:
     """Decide whether ``source`` defines a normalised prior, rewriting or correcting it if possible.
 
     ``warnings`` are stanc's pedantic warnings for the original program (see validate.py). With the
     ``data``, sizes and loop bounds can be evaluated, so priors given to parts of a vector are checked
-    to cover every element; without it only the leading elements are checked.
+    to cover every element. What the analysis cannot prove is listed in ``unproven``: the program is
+    then compiled with its likelihood behind a data flag (likelihood.py) so that its prior's
+    normalising constant can be estimated numerically. ``switch`` adds the flag in any case (to
+    verify the analysis).
     """
     try:
         canonical = canonical_form(source, toolchain=toolchain)
@@ -208,89 +202,95 @@ def check_priors(
         return PriorCheck(False, str(error), source)
     parts = blocks(canonical)
     parameters = {d.name: d for d in block_declarations(parts.get("parameters", []))}
+    user_likelihood = unnormalised_user_likelihood(parts)
+    if user_likelihood is not None:
+        return PriorCheck(False, user_likelihood, source, refusal=IMPROPER_LIKELIHOOD)
     if not parameters:
         return PriorCheck(True, None, source)
+    names = classify_names(parts)
+    observed = _observed_names(parts, names)
     scalars = {
         d.name
         for block in ("data", "transformed data", "parameters", "transformed parameters")
         for d in block_declarations(parts.get(block, []))
         if d.scalar
     }
-    model_lines = parts.get("model", [])
-    # parameters and whatever is computed from them: a ~ statement on an expression of these is suspect
-    derived = set(parameters) | {d.name for d in block_declarations(parts.get("transformed parameters", []))}
+    user_dists = set(user_densities(parts))
+    original_lines = parts.get("model", [])
+    model_lines = [_as_tilde(line, parameters) or line for line in original_lines]
+    unproven: list[str] = []
+
+    def doubt(reason: str) -> None:
+        if reason not in unproven:
+            unproven.append(reason)
 
     for warning in warnings:
         if "Left-hand side of distribution" in warning or "Left-hand side of sampling" in warning:
-            return PriorCheck(
-                False,
-                "the left side of a ~ statement is a non-linear transform without a Jacobian adjustment, so the "
-                "density is not normalised for the quantity modelled; put the distribution on the variable itself",
-                source,
-            )
+            doubt("a ~ statement has a non-linear transform of a parameter on its left side (no Jacobian)")
     for name, declaration in parameters.items():
         if declaration.type == "unit_vector":
-            return PriorCheck(False, f"parameter {name} is a unit_vector, whose prior llb cannot normalise", source)
+            doubt(f"unit_vector {name}")
 
-    unnormalised = _unnormalised_target_term(parts)
-    if unnormalised is not None:
-        return PriorCheck(
-            False,
-            f"`{unnormalised}` adds a term that is not a log density function (no _lpdf/_lpmf call), so its "
-            "normalising constant is unknown and the marginal likelihood would be wrong; state priors and "
-            "likelihoods with ~ or target += ..._lpdf(...)",
-            source,
-        )
+    has_prior: set[str] = set()  # parameters with a prior term, proven normalised or not
+    refused = _target_terms(model_lines, names, observed, doubt, lambda term: has_prior.update(n for n in parameters if mentions(term, n)))
+    if refused is not None:
+        return PriorCheck(False, refused, source)
 
     corrections: list[Correction] = []
-    new_lines = list(model_lines)
-    has_prior: set[str] = set()
-    coverage: dict[str, list[int | str | None]] = {}  # per parameter: where each ~ statement starts
+    new_lines = list(original_lines)
     ranges: dict[str, list[tuple[int, int] | None]] = {}  # per parameter: elements each ~ statement covers
     for index, line in enumerate(model_lines):
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target:
-            for name, declaration in parameters.items():
-                if re.search(rf"_lu?pdf\(\s*{re.escape(name)}\s*(\[[^|)]*\])?\s*[|)]", target.group(1)):
-                    has_prior.add(name)
-                    coverage.setdefault(name, []).append(None)  # not followed: trust the coverage
-                    ranges.setdefault(name, []).append(None)
-                    if declaration.lower is not None or declaration.upper is not None:
-                        return PriorCheck(
-                            False,
-                            f"the prior of bounded parameter {name} is written with target +=, so llb cannot check "
-                            f"its normalisation; write it as {name} ~ ... instead",
-                            source,
-                        )
+            for dist, _, variate in density_calls(target.group(1)):
+                for name in parameters:
+                    if mentions(variate, name):
+                        has_prior.add(name)
+                        ranges.setdefault(name, []).append(None)
+                        doubt(f"the prior of {name} is written with target += {dist}_...")
             continue
         statement = TILDE.match(line)
         if not statement:
             continue
-        name = _lhs_variable(statement["lhs"], parameters)
+        lhs, dist = statement["lhs"], statement["dist"]
+        name = _lhs_variable(lhs, parameters)
         if name is None:
-            involved = sorted(n for n in derived if mentions(statement["lhs"], n))
-            if involved:
+            involved = sorted(n for n in names.tainted if mentions(lhs, n))
+            if involved and any(mentions(without_indices(lhs), n) for n in observed):
                 return PriorCheck(
                     False,
-                    f"the left side of `{statement['lhs'].strip()} ~ {statement['dist']}(...)` is not a parameter but "
-                    f"depends on {', '.join(involved)}, so the statement adds a term that is not a normalised density "
-                    "(a soft constraint, or a density without its Jacobian); put priors on the parameters themselves",
+                    f"the left side of `{lhs.strip()} ~ {dist}(...)` mixes data and parameters "
+                    f"({', '.join(involved)}), so it is neither a density of the data nor a prior; "
+                    "model the data themselves",
                     source,
                 )
+            if involved:
+                doubt(f"`{lhs.strip()} ~ {dist}(...)` puts a density on an expression of {', '.join(involved)}")
+                has_prior.update(n for n in parameters if mentions(lhs, n))
             continue
         has_prior.add(name)
-        coverage.setdefault(name, []).append(_index_start(statement["lhs"], name, model_lines[:index]))
-        ranges.setdefault(name, []).append(_index_range(statement["lhs"], name, model_lines[:index], data) if data is not None else None)
+        loops = enclosing_loops(model_lines[:index])
+        if any(not variable or not mentions(lhs, variable) for variable, _, _ in loops):
+            doubt(f"the prior statement on {name} is repeated by a loop that does not index it")
+        ranges.setdefault(name, []).append(_index_range(lhs, name, model_lines[:index], data or {}))
         declaration = parameters[name]
-        dist, args = statement["dist"], split_top_level(statement["args"])
+        args = split_top_level(statement["args"])
+        if dist in user_dists:
+            doubt(f"the prior of {name} uses the user-defined density {dist}")
+            continue
         if declaration.type in ("ordered", "positive_ordered"):
-            correction = _ordered_correction(declaration, statement["lhs"], dist, args, scalars)
+            correction = _ordered_correction(declaration, lhs, dist, args, scalars)
             if isinstance(correction, str):
-                return PriorCheck(False, correction, source)
-            corrections.append(correction)
+                doubt(correction)
+            else:
+                corrections.append(correction)
+        if declaration.type in _STRUCTURED or declaration.type == "unit_vector":
+            if dist not in _NATURAL_PRIORS.get(declaration.type, ()) or _index_count(lhs) > len(declaration.array_dims):
+                doubt(f"{declaration.type} {name} has a {dist} prior, which is not a density on that type")
+            continue
         lower = "0" if declaration.type == "positive_ordered" else declaration.lower
         upper = declaration.upper
-        if (lower is None and upper is None) or declaration.type in _STRUCTURED:
+        if lower is None and upper is None:
             continue
         # the statement's own truncation, if any, replaces the distribution's support at that end
         cut_low, cut_high = _truncation_ends(statement["trunc"])
@@ -299,23 +299,26 @@ def check_priors(
         high_ok = _end_covers(cut_high if cut_high is not None else support_high, upper, lower=False)
         if low_ok and high_ok:
             continue
-        if dist in MULTIVARIATE:
-            return PriorCheck(
-                False,
-                f"parameter {name} is bounded but its {dist} prior is not, and a multivariate prior cannot be "
-                "truncated; use an unbounded parameter or a univariate prior",
-                source,
-            )
+        if dist in MULTIVARIATE or dist not in SUPPORT:
+            doubt(f"bounded parameter {name} has a {dist} prior that cannot be truncated to its bounds")
+            continue
         new_low = (cut_low or "") if low_ok else lower
         new_high = (cut_high or "") if high_ok else upper
         bounds = f"{new_low or ''}, {new_high or ''}"
         statement_text = line[: len(line) - len(statement["trunc"] or "") - 1] if statement["trunc"] else line[:-1]
         new_lines[index] = f"{statement_text} T[{bounds}];"
-        corrections.append(Correction(name, f"{statement['lhs'].strip()} ~ {dist}(...) truncated with T[{bounds}] to match its bounds"))
+        corrections.append(Correction(name, f"{lhs.strip()} ~ {dist}(...) truncated with T[{bounds}] to match its bounds"))
 
-    for name, starts in coverage.items():
-        size = evaluate_int(parameters[name].dims[0], data) if data is not None and parameters[name].dims else None
-        gap = _uncovered_elements(ranges[name], size) if size is not None else _uncovered_start(starts)
+    for name, covered in ranges.items():
+        dims = parameters[name].dims
+        size = (evaluate_int(dims[0], data) if data is not None else None) if dims else 1
+        if covered == [(1, 0)]:
+            continue  # one statement on the whole parameter
+        if size is None or any(r is None for r in covered):
+            if parameters[name].dims:
+                doubt(f"llb cannot tell which elements of {name} its prior statements cover")
+            continue
+        gap = _uncovered_elements(covered, size)
         if gap:
             first, last = gap
             elements = f"{name}[{first}]" if first == last else f"{name}[{first}] to {name}[{last}]"
@@ -325,6 +328,8 @@ def check_priors(
                 f"likelihood is undefined; give {elements} a proper prior",
                 source,
             )
+        if _overlapping(covered, size):
+            doubt(f"some elements of {name} have more than one prior statement")
     for name, declaration in parameters.items():
         if name in has_prior:
             continue
@@ -338,11 +343,13 @@ def check_priors(
                 )
             )
             continue
+        if declaration.type == "unit_vector":
+            continue  # uniform on the sphere, with Stan's Gaussian on the radius: the numerical check
         if declaration.type == "simplex":
             corrections.append(
                 Correction(
                     name,
-                    f"{name} has no prior statement: its implicit uniform prior on the simplex is Dirichlet(1), normalised by log (K-1)!",
+                    f"{name} has no prior statement: its implicit uniform prior on the simplex is Dirichlet(1), normalised by log (K-1)! per simplex",
                     log_factorial_of_size=True,
                     factorial_shift=-1,
                 )
@@ -355,9 +362,121 @@ def check_priors(
         )
 
     concerns = tuple(transformed_data_likelihoods(parts))
-    if new_lines == model_lines:
-        return PriorCheck(True, None, source, tuple(corrections), likelihood_concerns=concerns)
-    return PriorCheck(True, None, replace_block(canonical, "model", new_lines), tuple(corrections), rewritten=True, likelihood_concerns=concerns)
+    rewritten = new_lines != original_lines
+    program = replace_block(canonical, "model", new_lines) if rewritten else source
+    if unproven or switch:
+        switched, why = switch_likelihood(replace_block(canonical, "model", new_lines) if "model" in parts else canonical)
+        if switched is None and unproven:
+            return PriorCheck(
+                False,
+                f"llb cannot prove the prior is normalised ({unproven[0]}) and cannot separate it from the likelihood to "
+                f"check it numerically: {why}",
+                source,
+            )
+        if switched is not None:
+            program, rewritten = switched, True
+    return PriorCheck(
+        True, None, program, tuple(corrections), rewritten=rewritten, likelihood_concerns=concerns,
+        unproven=tuple(unproven), likelihood_flag=LIKELIHOOD_FLAG if program != source and mentions(program, LIKELIHOOD_FLAG) else None,
+    )  # fmt: skip
+
+
+# The densities that are normalised on a constrained type (with Stan's Jacobian for its transform).
+_NATURAL_PRIORS = {
+    "simplex": ("dirichlet",),
+    "cholesky_factor_corr": ("lkj_corr_cholesky",),
+    "corr_matrix": ("lkj_corr",),
+    "cov_matrix": ("wishart", "inv_wishart"),
+    "cholesky_factor_cov": ("wishart_cholesky", "inv_wishart_cholesky"),
+}
+
+
+def _index_count(lhs: str) -> int:
+    """How many indices a left side applies to its variable: ``q[j]`` 1, ``x[i, j]`` 2, ``x`` 0."""
+    match = re.fullmatch(rf"\s*{_IDENT}\[(.*)\]\s*", lhs)
+    return len(split_top_level(match.group(1))) if match else 0
+
+
+def _as_tilde(line: str, parameters: dict[str, Declaration]) -> str | None:
+    """``target += normal_lpdf(sigma | 0, 10);`` as ``sigma ~ normal(0, 10);`` (the same density, as llb
+    keeps every constant), when the statement is exactly one built-in density of a parameter."""
+    match = re.match(rf"^(?P<indent>\s*)target \+= (?P<dist>{_IDENT})_(lpdf|lupdf)\((?P<inside>.*)\);$", line)
+    if not match or match["dist"] not in SUPPORT and match["dist"] not in MULTIVARIATE:
+        return None
+    try:
+        if matching(line, line.index("(", match.start("inside") - 1), "(", ")") != len(line) - 2:
+            return None  # the call is not the whole term
+    except ValueError:
+        return None
+    variate, bar, args = match["inside"].partition("|")
+    if _lhs_variable(variate, parameters) is None:
+        return None
+    return f"{match['indent']}{variate.strip()} ~ {match['dist']}({args.strip() if bar else ''});"
+
+
+def _observed_names(parts: dict[str, list[str]], names) -> set[str]:
+    """Data-like names other than sizes: int data scalars used in declarations' sizes or bounds or
+    as loop bounds (a count such as ``k`` in a binomial is an observation, not a size)."""
+    shapes = " ".join(
+        " ".join([*d.dims, d.lower or "", d.upper or ""])
+        for lines in parts.values()
+        for line in lines
+        for d in parse_declaration(line) if line.rstrip().endswith(";")
+    ) + " ".join(f"{start} {end}" for lines in parts.values() for line in lines for start, end in re.findall(r"for \(\w+ in (.+) : (.+)\) \{", line))
+    sizes = {
+        d.name for d in block_declarations(parts.get("data", [])) if d.scalar and d.type == "int" and mentions(shapes, d.name)
+    }
+    return set(names.data_like) - sizes
+
+
+def _target_terms(model_lines: list[str], names, observed: set[str], doubt, prior_term) -> str | None:
+    """Check every term added to ``target``: why the program is refused, or None.
+
+    A density of the data is the likelihood. A log density of parameters is a prior term (checked
+    with the priors). Any other term of parameters alone has an unknown normalising constant, which
+    the numerical check estimates; a term of the data without a density (a likelihood written out
+    by hand, or a constant) has no normalisation anyone can check, so it is refused.
+    """
+    log_densities = _log_density_names(model_lines)
+    for line in model_lines:
+        term_match = re.match(r"^\s*target \+= (.*);$", line)
+        if not term_match:
+            continue
+        for _, term in split_terms(term_match.group(1)):
+            if is_likelihood_term(term, names) or _is_log_density(term, log_densities):
+                continue
+            if any(mentions(term, n) for n in observed) or not any(mentions(term, n) for n in names.tainted):
+                return (
+                    f"`{line.strip()}` adds a term that is not a log density function (no _lpdf/_lpmf call), so its "
+                    "normalising constant is unknown and the marginal likelihood would be wrong; state priors and "
+                    "likelihoods with ~ or target += ..._lpdf(...)"
+                )
+            doubt(f"`target += {term}` adds a prior term without a known normalising constant")
+            prior_term(term)
+    return None
+
+
+def _log_density_names(model_lines: list[str]) -> set[str]:
+    assignments = [(found[0], found[2]) for line in model_lines if (found := assignment(line)) and found[0] != "target" and found[1] in ("=", "+=")]
+    log_densities: set[str] = set()
+    changed = True
+    while changed:  # names assigned log densities, or expressions of such names
+        changed = False
+        for name, value in assignments:
+            if name not in log_densities and _is_log_density(value, log_densities):
+                log_densities.add(name)
+                changed = True
+    return log_densities
+
+
+def _overlapping(ranges: list[tuple[int, int] | None], size: int) -> bool:
+    seen: set[int] = set()
+    for low, high in ranges:  # type: ignore[misc]
+        elements = set(range(max(low, 1), (size if high == 0 else min(high, size)) + 1))
+        if elements & seen:
+            return True
+        seen |= elements
+    return False
 
 
 def _ordered_correction(
@@ -371,30 +490,6 @@ def _ordered_correction(
             "with scalar arguments) for llb to normalise it"
         )
     return Correction(name, f"{declaration.type} {name}: i.i.d. prior keeps 1/K! of its mass, corrected by log K!", log_factorial_of_size=True)
-
-
-def _index_start(lhs: str, name: str, lines_before: list[str]) -> int | str | None:
-    """Where a ``~`` statement's left side starts within the parameter's first index.
-
-    0 for the whole parameter; the first index for ``x[k]``, ``x[a:b]`` or ``x[i]`` inside
-    ``for (i in a:b)`` when it is a number; None when it cannot be told (then it is trusted).
-    """
-    match = re.fullmatch(rf"\s*{re.escape(name)}\[(.*)\]\s*", lhs)
-    if not match:
-        return 0
-    first = split_top_level(match.group(1))[0]
-    if ":" in first:
-        value = number(first.split(":")[0]) if first.split(":")[0].strip() else 1.0
-        return int(value) if value is not None else None
-    value = number(first)
-    if value is not None:
-        return f"={int(value)}"  # one element
-    for line in reversed(lines_before):
-        loop = re.match(rf"^\s*for \({re.escape(first.strip())} in (.+?) : .*\) {{$", line)
-        if loop:
-            start = number(loop.group(1))
-            return int(start) if start is not None else None
-    return None
 
 
 def _index_range(lhs: str, name: str, lines_before: list[str], data: dict[str, Any]) -> tuple[int, int] | None:
@@ -412,29 +507,11 @@ def _index_range(lhs: str, name: str, lines_before: list[str], data: dict[str, A
     single = evaluate_int(first, data)
     if single is not None:
         return (single, single)
-    loop = _enclosing_loop(first, lines_before)
+    loop = next((found for found in enclosing_loops(lines_before) if found[0] == first), None)
     if loop is None:
         return None
-    low, high = evaluate_int(loop[0], data), evaluate_int(loop[1], data)
+    low, high = evaluate_int(loop[1], data), evaluate_int(loop[2], data)
     return None if low is None or high is None else (low, high)
-
-
-def _enclosing_loop(variable: str, lines_before: list[str]) -> tuple[str, str] | None:
-    """(start, end) expressions of the ``for`` loop over ``variable`` that encloses the next line."""
-    depth = 0
-    for line in reversed(lines_before):
-        text = line.strip()
-        if text == "}" or text.startswith("} else"):
-            depth += 1
-            continue
-        if text.endswith("{"):
-            if depth:
-                depth -= 1
-                continue
-            loop = re.match(rf"^for \({re.escape(variable)} in (.+) : (.+)\) {{$", text)
-            if loop:
-                return loop.group(1), loop.group(2)
-    return None
 
 
 def _uncovered_elements(ranges: list[tuple[int, int] | None], size: int) -> tuple[int, int] | None:
@@ -451,24 +528,6 @@ def _uncovered_elements(ranges: list[tuple[int, int] | None], size: int) -> tupl
     while last + 1 in missing:
         last += 1
     return missing[0], last
-
-
-def _uncovered_start(starts: list[int | str | None]) -> tuple[int, int] | None:
-    """The first and last of the leading elements no statement covers, or None (all covered, or unknown).
-
-    Only the start of the first index is checked: random walks and autoregressions written from
-    element 2 or 3 on are where a prior is forgotten.
-    """
-    if any(start == 0 or start is None for start in starts):
-        return None
-    singles = {int(start[1:]) for start in starts if isinstance(start, str)}
-    ranges = [start for start in starts if isinstance(start, int)]
-    if not ranges:
-        return None  # only single elements: their coverage cannot be told without the size
-    first_uncovered = 1
-    while first_uncovered in singles:
-        first_uncovered += 1
-    return (first_uncovered, min(ranges) - 1) if first_uncovered < min(ranges) else None
 
 
 def _is_scalar_expression(expression: str, scalars: set[str]) -> bool:

@@ -305,3 +305,60 @@ def replace_block(canonical: str, block: str, block_lines: list[str]) -> str:
             continue
         out.append(line)
     return "\n".join(out) + "\n"
+
+
+def split_terms(expression: str) -> list[tuple[str, str]]:
+    """The top-level terms of a sum in canonical form, as (sign, term): ``a - b * c + d`` gives
+    [("+", "a"), ("-", "b * c"), ("+", "d")].
+
+    stanc's canonical form writes binary ``+`` and ``-`` with a space on each side and unary minus
+    without one, so a sign at depth 0 between spaces separates two terms.
+    """
+    terms: list[tuple[str, str]] = []
+    depth, start, sign = 0, 0, "+"
+    text = expression.strip()
+    if "?" in text:  # a conditional expression: its branches are not terms of a sum
+        return [("+", text)]
+    in_string = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == '"':
+            in_string = not in_string
+        elif not in_string and char in "([{":
+            depth += 1
+        elif not in_string and char in ")]}":
+            depth -= 1
+        elif not in_string and depth == 0 and char in "+-" and text[index - 1 : index] == " " and text[index + 1 : index + 2] == " ":
+            before = text[start : index - 1].strip()
+            if before and not before.endswith(("?", ":")):
+                terms.append((sign, before))
+                sign, start = char, index + 2
+        index += 1
+    terms.append((sign, text[start:].strip()))
+    return terms
+
+
+def enclosing_loops(lines_before: list[str]) -> list[tuple[str, str, str]]:
+    """(variable, start, end) of every ``for`` loop that encloses the line after ``lines_before``,
+    innermost first; ``while`` loops appear with variable "" (their extent is unknown)."""
+    loops: list[tuple[str, str, str]] = []
+    depth = 0
+    for line in reversed(lines_before):
+        text = line.strip()
+        if text.startswith("} else"):  # closes an if branch, opens the next one
+            depth = depth or 1
+            continue
+        if text == "}":
+            depth += 1
+            continue
+        if text.endswith("{"):
+            if depth:
+                depth -= 1
+                continue
+            loop = re.match(rf"^for \(({IDENT}) in (.+) : (.+)\) {{$", text)
+            if loop:
+                loops.append((loop.group(1), loop.group(2), loop.group(3)))
+            elif text.startswith("while "):
+                loops.append(("", "", ""))
+    return loops

@@ -82,7 +82,10 @@ class Toolchain:
 
     @property
     def link_flags(self) -> tuple[str, ...]:
-        return (f"-L{self.lib_dir}", "-ltbb", f"-Wl,-rpath,{self.lib_dir}")
+        # Sundials (static, position independent) serves the ODE and DAE solvers; the linker takes
+        # only the objects a program uses, so other programs are unchanged.
+        sundials = ("-lsundials_cvodes", "-lsundials_idas", "-lsundials_kinsol", "-lsundials_nvecserial")
+        return (f"-L{self.lib_dir}", *sundials, "-ltbb", f"-Wl,-rpath,{self.lib_dir}")
 
 
 @functools.lru_cache(maxsize=1)
