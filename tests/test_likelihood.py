@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from llb.likelihood import transformed_data_likelihoods
+from llb.likelihood import data_transformations
 from llb.priors import check_priors
 from llb.run import ProgramRecord, reliability
 from llb.stan_syntax import blocks
@@ -20,45 +20,86 @@ SCALED = (
 
 
 def concerns(source: str, toolchain) -> list[str]:
-    return transformed_data_likelihoods(blocks(canonical_form(source, toolchain=toolchain)))
+    return data_transformations(blocks(canonical_form(source, toolchain=toolchain)))[1]
+
+
+def jacobians(source: str, toolchain) -> list[str]:
+    return [j.expression for j in data_transformations(blocks(canonical_form(source, toolchain=toolchain)))[0]]
+
+
+COUNTS = (
+    "data { int N; array[N] int r; }\ntransformed data { int k = sum(r); }\n"
+    "parameters { real<lower=0, upper=1> p; }\nmodel { p ~ beta(1, 1); k ~ binomial(N, p); }"
+)
 
 
 @pytest.mark.parametrize(
     "source, expected",
     [
-        (SCALED, "the likelihood of z is for values computed from the data"),
         # a count computed from a sequence, by a function or in a loop
-        (
-            "data { int N; array[N] int r; }\ntransformed data { int k = sum(r); }\n"
-            "parameters { real<lower=0, upper=1> p; }\nmodel { p ~ beta(1, 1); k ~ binomial(N, p); }",
-            "the likelihood of k is for values computed from the data",
-        ),
+        (COUNTS, "the likelihood of k is for values computed from the data"),
         (
             "data { int N; array[N] int r; }\ntransformed data { int k = 0; for (n in 1:N) k += r[n]; }\n"
             "parameters { real<lower=0, upper=1> p; }\nmodel { p ~ beta(1, 1); k ~ binomial(N, p); }",
             "the likelihood of k is for values computed from the data",
         ),
-        # standardised in the model block
+        # a map that is not invertible (a square of data that may be negative), a subset, a sum
         (
-            "data { int N; vector[N] y; }\nparameters { real mu; }\n"
-            "model { vector[N] z = (y - mean(y)) / sd(y); mu ~ normal(0, 1); z ~ normal(mu, 1); }",
+            "data { int N; vector[N] y; }\ntransformed data { vector[N] z = y .^ 2; }\nparameters { real<lower=0> s; }\n"
+            "model { s ~ exponential(1); z ~ exponential(s); }",
             "the likelihood of z is for values computed from the data",
         ),
-        # expressions of the data on the left, in ~ and in target +=
         (
-            "data { int N; vector<lower=0>[N] y; }\nparameters { real mu; real<lower=0> s; }\n"
-            "model { mu ~ normal(0, 1); s ~ exponential(1); log(y) ~ normal(mu, s); }",
-            "the likelihood of `log(y)` is for an expression of the data",
+            "data { int N; vector[N] y; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); y[1:2] / 10 ~ normal(mu, 1); }",
+            "the likelihood of `y[1 : 2] / 10` is for an expression of the data",
         ),
         (
-            "data { int N; vector[N] y; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); target += normal_lpdf(y / 10 | mu, 1); }",
-            "the likelihood of `y / 10` is for an expression of the data",
+            "data { int N; vector[N] y; vector[N] x; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); y + x .* y ~ normal(mu, 1); }",
+            "the likelihood of `y + x .* y` is for an expression of the data",
         ),
     ],
 )
 def test_likelihoods_of_transformed_data_are_found(toolchain, source, expected):
     found = concerns(source, toolchain)
     assert len(found) == 1 and found[0].startswith(expected), found
+    assert jacobians(source, toolchain) == []
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (SCALED, "num_elements(y) * (-log(abs(100)))"),
+        # standardised in the model block: the mean and sd are taken as the constants they are
+        (
+            "data { int N; vector[N] y; }\nparameters { real mu; }\n"
+            "model { vector[N] z = (y - mean(y)) / sd(y); mu ~ normal(0, 1); z ~ normal(mu, 1); }",
+            "num_elements(y) * (-log(abs(sd(y))))",
+        ),
+        # expressions of the data on the left, in ~ and in target +=
+        (
+            "data { int N; vector<lower=0>[N] y; }\nparameters { real mu; real<lower=0> s; }\n"
+            "model { mu ~ normal(0, 1); s ~ exponential(1); log(y) ~ normal(mu, s); }",
+            "sum(-log(y))",
+        ),
+        (
+            "data { int N; vector[N] y; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); target += normal_lpdf(y / 10 | mu, 1); }",
+            "num_elements(y) * (-log(abs(10)))",
+        ),
+        # a chain of definitions, element by element in a loop over the whole vector
+        (
+            "data { int N; vector<lower=0>[N] y; }\ntransformed data { vector[N] a = log1p(y); vector[N] b = 3 * a; }\n"
+            "parameters { real mu; }\nmodel { mu ~ normal(0, 1); for (n in 1:N) b[n] ~ normal(mu, 1); }",
+            "num_elements(y) * (log(abs(3))) + sum(-log1p(y))",
+        ),
+    ],
+)
+def test_invertible_maps_of_the_data_get_their_jacobian(toolchain, source, expected):
+    assert jacobians(source, toolchain) == [expected]
+    assert concerns(source, toolchain) == []
+    validation = validate_program(source, toolchain=toolchain)
+    checked = check_priors(source, validation.warnings, toolchain=toolchain)
+    assert checked.ok and checked.rewritten and "target += llb_log_jacobian_1;" in checked.source
+    assert validate_program(checked.source, toolchain=toolchain).ok
 
 
 @pytest.mark.parametrize(
@@ -88,9 +129,11 @@ def test_the_data_as_given_raise_no_concern(toolchain, source):
     assert concerns(source, toolchain) == []
 
 
-def test_concerns_reach_the_prior_check_and_the_reliability(toolchain):
-    validation = validate_program(SCALED, toolchain=toolchain)
-    checked = check_priors(SCALED, validation.warnings, toolchain=toolchain)
+def test_incomparable_likelihoods_are_refused_unless_kept(toolchain):
+    validation = validate_program(COUNTS, toolchain=toolchain)
+    refused = check_priors(COUNTS, validation.warnings, toolchain=toolchain)
+    assert not refused.ok and refused.refusal == "incomparable" and "not comparable" in refused.reason
+    checked = check_priors(COUNTS, validation.warnings, toolchain=toolchain, allow_incomparable=True)
     assert checked.ok and len(checked.likelihood_concerns) == 1
     details = {
         "log_evidence_se": 0.01,
@@ -98,6 +141,6 @@ def test_concerns_reach_the_prior_check_and_the_reliability(toolchain):
         "evidence": {},
         "likelihood_concerns": list(checked.likelihood_concerns),
     }
-    record = ProgramRecord("scaled", SCALED, "k", "ok", None, -3.0, details)
+    record = ProgramRecord("counts", COUNTS, "k", "ok", None, -3.0, details)
     assert reliability(record) == checked.likelihood_concerns[0]
-    assert reliability(ProgramRecord("plain", SCALED, "k", "ok", None, -3.0, {**details, "likelihood_concerns": []})) == "good"
+    assert reliability(ProgramRecord("plain", COUNTS, "k", "ok", None, -3.0, {**details, "likelihood_concerns": []})) == "good"

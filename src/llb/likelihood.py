@@ -1,46 +1,32 @@
-"""Find likelihood statements that are not about the data as given.
+"""Read the likelihood of a program: what it is a density of, and how to switch it off.
 
-A program's marginal likelihood is a density of the data. A program that models a transformation
-of the data instead (``y_scaled = y / 100; y_scaled ~ normal(...)``; counts computed from a
-sequence, then ``k ~ binomial(n, p)``; ``log(y) ~ normal(...)``) gets the evidence of the
-transformed values: off by the transformation's Jacobian or by a combinatorial factor, so not
-comparable with the other programs', and usually much larger or smaller. Copies, slices, reshapes
-and concatenations of data variables keep the data as they are and are allowed; so is any
-statement about parameters (priors; llb's prior checks handle those).
+A program's marginal likelihood is a density of the data as given. This module
 
-The check reads stanc's canonical form (one statement per line). It cannot tell a shift (unit
-Jacobian, harmless) from a rescaling, or follow a copy made in ways it does not recognise, so what
-it finds is reported as a concern about the program's reliability rather than a rejection.
+- tells likelihood terms (densities of the data) from prior terms, so that the likelihood can be
+  put behind a data flag and the prior sampled alone from the same compiled library
+  (``switch_likelihood``; normaliser.py estimates the prior's normalising constant with it);
+- finds likelihoods of transformed data (``z = y / 100; z ~ normal(...)``, ``log(y) ~ ...``):
+  an elementwise invertible map gets its exact log Jacobian, added to the density so that the
+  evidence is that of y; any other transformation (counts summed from a sequence, a subset) has
+  an evidence that is not comparable with other programs' (``data_transformations``);
+- proves, or fails to prove, that a user-defined density applied to the data is normalised.
+
+Copies, slices, reshapes and concatenations of data variables keep the data as they are and are
+allowed. Everything reads stanc's canonical form (one statement per line).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
-from .stan_syntax import IDENT, TILDE, assignment, block_declarations, blocks, matching, mentions, replace_block, split_terms, split_top_level
+from .stan_syntax import IDENT, TILDE, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
 
 # Functions that rearrange data without changing any value.
 _REARRANGE = {"to_vector", "to_row_vector", "to_array_1d", "to_array_2d", "to_matrix", "to_int", "append_array", "append_row", "append_col"}
 _INDEXED_NAME = re.compile(rf"^(?P<name>{IDENT})\s*(\[.*\])?$")
 _DENSITY_CALL = re.compile(rf"\b(?P<dist>{IDENT})_(lpdf|lupdf|lpmf|lupmf)\(")
-
-
-def transformed_data_likelihoods(parts: dict[str, list[str]]) -> list[str]:
-    """One sentence per likelihood statement whose variate is a transformation of the data."""
-    data = {d.name for d in block_declarations(parts.get("data", []))}
-    parameters = {d.name for block in ("parameters", "transformed parameters") for d in block_declarations(parts.get(block, []))}
-    derived, copies = _classify(parts.get("transformed data", []), data, set())
-    model_derived, model_copies = _classify(parts.get("model", []), data | copies, parameters)
-    derived |= model_derived
-    copies |= model_copies
-    concerns = []
-    for line in parts.get("model", []):
-        for variate in _variates(line):
-            problem = _problem(variate, data | copies | derived, derived, parameters)
-            if problem and problem not in concerns:
-                concerns.append(problem)
-    return concerns
 
 
 def _problem(variate: str, data_like: set[str], derived: set[str], parameters: set[str]) -> str | None:
@@ -187,7 +173,7 @@ def is_data_variate(variate: str, names: ModelNames) -> bool:
 
 def is_likelihood_term(term: str, names: ModelNames) -> bool:
     """Whether a term added to ``target`` is (part of) a density of the data."""
-    if any(is_data_variate(variate, names) for _, _, variate in density_calls(term)):
+    if any(is_data_variate(variate, names) for _, _, variate in density_calls(term)) or JACOBIAN_PREFIX in term:
         return True
     return any(mentions(term, name) for name in names.likelihood_valued)
 
@@ -317,3 +303,230 @@ def unnormalised_user_likelihood(parts: dict[str, list[str]]) -> str | None:
                     "(it should return a built-in density of its first argument); write the likelihood with built-in densities"
                 )
     return None
+
+
+# -- likelihoods of invertible maps of the data: exact Jacobians ----------------------------------
+JACOBIAN_PREFIX = "llb_log_jacobian"  # transformed data llb adds; a likelihood term (likelihood flag)
+_ELEMENTWISE_SCALE = {"log", "log10", "log2", "log1p", "exp", "expm1", "logit", "inv_logit", "sqrt", "inv", "cbrt"}
+_IDENTITY = {"to_vector", "to_row_vector", "to_array_1d"}  # the same values, rearranged
+
+
+@dataclass(frozen=True)
+class DataJacobian:
+    """log |d z / d y| for a likelihood of z = f(y), f elementwise and invertible: added to the log
+    density so that the evidence is that of the data as given."""
+
+    variate: str  # the variable or expression the likelihood is for
+    data_variable: str
+    expression: str  # Stan expression of the data for the summed log Jacobian
+    name: str  # the transformed data variable llb declares for it
+
+    @property
+    def description(self) -> str:
+        return f"the likelihood of {self.variate} is for a transformation of {self.data_variable}: its log Jacobian is added, so the evidence is for {self.data_variable} as given"
+
+
+def data_transformations(parts: dict[str, list[str]]) -> tuple[list[DataJacobian], list[str]]:
+    """(Jacobians for likelihoods of invertible maps of real data, concerns about the others).
+
+    A likelihood statement whose variate is computed from the data (in transformed data, in the
+    model block, or as an expression on the left of ``~``) gets the exact Jacobian when the map is
+    elementwise and invertible with data-only coefficients: affine maps (``y / 10``,
+    ``(y - mean(y)) / sd(y)``), ``log``, ``log1p``, ``exp``, ``logit``, ``sqrt``, powers and
+    their compositions. Anything else (a count summed from a sequence, a subset, a map llb cannot
+    read) is a concern: its evidence is not comparable with that of programs for the data as given.
+    """
+    declared = {d.name: d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))}
+    data = {d.name: d for d in block_declarations(parts.get("data", []))}
+    definitions = _single_definitions(parts.get("transformed data", []) + parts.get("model", []))
+    jacobians: list[DataJacobian] = []
+    concerns: list[str] = []
+    for concern, variate in _transformed_variates(parts):
+        name = _INDEXED_NAME.match(variate)
+        expression = definitions.get(name["name"]) if name and name["name"] in definitions and _whole_or_looped(variate, parts) else None
+        if name is None:
+            expression = variate
+        found = _jacobian(expression, data, declared, definitions) if expression else None
+        label = name["name"] if name else variate
+        if found is None:
+            if concern not in concerns:
+                concerns.append(concern)
+            continue
+        if any(j.variate == label for j in jacobians):
+            continue
+        variable, stan = found
+        jacobians.append(DataJacobian(label, variable, stan, f"{JACOBIAN_PREFIX}_{len(jacobians) + 1}"))
+    return jacobians, concerns
+
+
+def add_jacobians(canonical: str, jacobians: list[DataJacobian]) -> str:
+    """The program with each Jacobian computed in transformed data and added to ``target``."""
+    if not jacobians:
+        return canonical
+    lines = canonical.splitlines()
+    declarations = [f"  real {j.name} = {j.expression};" for j in jacobians]
+    if "transformed data {" in lines:
+        end = lines.index("}", lines.index("transformed data {"))
+        lines[end:end] = declarations
+    else:
+        at = lines.index("}", lines.index("data {")) + 1
+        lines[at:at] = ["transformed data {", *declarations, "}"]
+    if "model {" not in lines:
+        lines += ["model {", "}"]
+    end = lines.index("}", lines.index("model {"))
+    lines[end:end] = [f"  target += {j.name};" for j in jacobians]
+    return "\n".join(lines) + "\n"
+
+
+def _transformed_variates(parts: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(concern, variate) for every likelihood variate that is not the data as given."""
+    data = {d.name for d in block_declarations(parts.get("data", []))}
+    parameters = {d.name for block in ("parameters", "transformed parameters") for d in block_declarations(parts.get(block, []))}
+    derived, copies = _classify(parts.get("transformed data", []), data, set())
+    model_derived, model_copies = _classify(parts.get("model", []), data | copies, parameters)
+    derived |= model_derived
+    copies |= model_copies
+    found = []
+    for line in parts.get("model", []):
+        for variate in _variates(line):
+            problem = _problem(variate, data | copies | derived, derived, parameters)
+            if problem:
+                found.append((problem, variate.strip()))
+    return found
+
+
+def _single_definitions(lines: list[str]) -> dict[str, str]:
+    """Variables assigned exactly once, by a top-level ``=``: name -> value."""
+    values: dict[str, list[tuple[str, str, bool]]] = {}
+    for line in lines:
+        found = assignment(line)
+        if found and found[0] != "target":
+            top = line.startswith("  ") and not line.startswith("   ") and not re.match(rf"^\s*{re.escape(found[0])}\s*\[", line)
+            values.setdefault(found[0], []).append((found[1], found[2], top))
+    return {name: v[0][1] for name, v in values.items() if len(v) == 1 and v[0][0] == "=" and v[0][2]}
+
+
+def _whole_or_looped(variate: str, parts: dict[str, list[str]]) -> bool:
+    """Whether each element of the variable gets the likelihood once: the variate is the whole
+    variable, or ``z[n]`` in a loop over ``1:N`` where z is declared with size N."""
+    match = _INDEXED_NAME.match(variate)
+    if match is None or "[" not in variate:
+        return True
+    name = match["name"]
+    index = variate[variate.index("[") + 1 : -1].strip()
+    declared = {d.name: d for block in ("transformed data", "model") for d in block_declarations(parts.get(block, []))}
+    lines = parts.get("model", [])
+    for position, line in enumerate(lines):
+        if variate in line:
+            loops = enclosing_loops(lines[:position])
+            size = declared[name].dims[0] if name in declared and declared[name].dims else None
+            return any(v == index and start == "1" and end == size for v, start, end in loops)
+    return False
+
+
+def _jacobian(expression: str, data: dict, declared: dict, definitions: dict[str, str]) -> tuple[str, str] | None:
+    """(data variable, Stan expression of sum log |f'(y_i)|) for an elementwise invertible f(y), or None."""
+    text = expression
+    for _ in range(10):  # inline variables computed from the data (chains of definitions)
+        inlined = text
+        for name, value in definitions.items():
+            if name not in data and mentions(inlined, name):
+                inlined = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", f"({value})", inlined)
+        if inlined == text:
+            break
+        text = inlined
+    python = text.replace(".*", "*").replace("./", "/").replace(".^", "^")
+    try:
+        tree = ast.parse(python, mode="eval").body
+    except SyntaxError:
+        return None
+    carriers = {node.id for node in _carrier_names(tree)}
+    if len(carriers) != 1:
+        return None
+    (variable,) = carriers
+    declaration = data.get(variable)
+    if declaration is None or declaration.base_type != "real":
+        return None  # a density of transformed counts is not the same pmf for the counts
+    vector = declaration.ndim > 0
+
+    def render(node: ast.AST) -> str:
+        if isinstance(node, ast.Name) and node.id == variable and declaration.array_dims:
+            return f"to_vector({variable})"
+        if isinstance(node, ast.BinOp):
+            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitXor: "^"}[type(node.op)]
+            both = _varies(node.left, variable) and _varies(node.right, variable)
+            op = {"*": ".*", "/": "./"}.get(op, op) if both or (op == "/" and _varies(node.right, variable)) else op
+            return f"({render(node.left)} {op} {render(node.right)})"
+        if isinstance(node, ast.UnaryOp):
+            return f"(-{render(node.operand)})" if isinstance(node.op, ast.USub) else render(node.operand)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return f"{node.func.id}({', '.join(render(arg) for arg in node.args)})"
+        return ast.unparse(node).replace("**", "^")
+
+    terms: list[tuple[str, bool]] = []  # (term, whether it varies by element)
+
+    def walk(node: ast.AST) -> bool:
+        if isinstance(node, ast.Name) and node.id == variable:
+            return True
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return walk(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.BitXor):
+            left, right = _carries(node.left, variable), _carries(node.right, variable)
+            if left == right:
+                return False
+            inner, other = (node.left, node.right) if left else (node.right, node.left)
+            u, c = render(inner), render(other)
+            if isinstance(node.op, ast.Mult):
+                terms.append((f"log(abs({c}))", _varies(other, variable)))
+            elif isinstance(node.op, ast.Div) and left:
+                terms.append((f"-log(abs({c}))", _varies(other, variable)))
+            elif isinstance(node.op, ast.Div):
+                terms.extend([(f"log(abs({c}))", _varies(other, variable)), (f"-2 * log(abs({u}))", True)])
+            elif isinstance(node.op, ast.BitXor) and left:
+                if number(declaration.lower) is None or number(declaration.lower) < 0:
+                    return False  # a power is invertible only on the positive half line
+                terms.extend([(f"log(abs({c}))", _varies(other, variable)), (f"({c} - 1) * log(abs({u}))", True)])
+            elif isinstance(node.op, ast.BitXor):
+                terms.extend([(f"{u} * log({c})", True), (f"log(abs(log({c})))", _varies(other, variable))])
+            return walk(inner)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _IDENTITY and len(node.args) == 1:
+            return walk(node.args[0])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ELEMENTWISE_SCALE and len(node.args) == 1:
+            u = render(node.args[0])
+            local = {
+                "log": f"-log({u})", "log10": f"-log({u}) - log(log(10))", "log2": f"-log({u}) - log(log(2))",
+                "log1p": f"-log1p({u})", "exp": u, "expm1": u, "logit": f"-log({u}) - log1m({u})",
+                "inv_logit": f"log_inv_logit({u}) + log1m_inv_logit({u})", "sqrt": f"-log(2) - 0.5 * log({u})",
+                "inv": f"-2 * log(abs({u}))", "cbrt": f"-log(3) - 2.0 / 3 * log(abs({u}))",
+            }[node.func.id]  # fmt: skip
+            terms.append((local, True))
+            return walk(node.args[0])
+        return False
+
+    if not walk(tree):
+        return None
+    count = f"num_elements({variable})" if vector else "1"
+    parts = [f"sum({term})" if varies and vector else f"{count} * ({term})" for term, varies in terms]
+    return variable, " + ".join(parts) if parts else "0"
+
+
+def _carrier_names(node: ast.AST) -> list[ast.Name]:
+    """Names at elementwise positions: not inside a call to a function that is not elementwise."""
+    if isinstance(node, ast.Name):
+        return [node]
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and (node.func.id in _ELEMENTWISE_SCALE or node.func.id in _IDENTITY):
+            return [n for arg in node.args for n in _carrier_names(arg)]
+        return []
+    if isinstance(node, ast.Subscript):
+        return [ast.Name(id="<indexed>")]  # a subset or a reordering: not handled
+    return [n for child in ast.iter_child_nodes(node) for n in _carrier_names(child)]
+
+
+def _carries(node: ast.AST, variable: str) -> bool:
+    return any(n.id == variable for n in _carrier_names(node))
+
+
+def _varies(node: ast.AST, variable: str) -> bool:
+    """Whether the value differs by element: it involves the data variable elementwise."""
+    return _carries(node, variable)

@@ -34,7 +34,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .likelihood import LIKELIHOOD_FLAG, without_indices, classify_names, density_calls, is_likelihood_term, switch_likelihood, transformed_data_likelihoods, unnormalised_user_likelihood, user_densities
+from .likelihood import (
+    LIKELIHOOD_FLAG, add_jacobians, classify_names, data_transformations, density_calls, is_likelihood_term, switch_likelihood,
+    unnormalised_user_likelihood, user_densities, without_indices,
+)  # fmt: skip
 from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, enclosing_loops, evaluate_int, matching, mentions, number, replace_block, split_terms, split_top_level
 from .toolchain import Toolchain
 from .validate import canonical_form
@@ -79,6 +82,7 @@ class Correction:
 
 IMPROPER_PRIOR = "improper_prior"  # the prior is improper or cannot be normalised
 IMPROPER_LIKELIHOOD = "improper_likelihood"  # the likelihood is not provably a normalised density of the data
+INCOMPARABLE = "incomparable"  # the likelihood is for values computed from the data, not the data as given
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,7 @@ def check_priors(
     toolchain: Toolchain | None = None,
     data: dict[str, Any] | None = None,
     switch: bool = False,
+    allow_incomparable: bool = False,
 ) -> PriorCheck:
     """Decide whether ``source`` defines a normalised prior, rewriting or correcting it if possible.
 
@@ -194,7 +199,9 @@ def check_priors(
     to cover every element. What the analysis cannot prove is listed in ``unproven``: the program is
     then compiled with its likelihood behind a data flag (likelihood.py) so that its prior's
     normalising constant can be estimated numerically. ``switch`` adds the flag in any case (to
-    verify the analysis).
+    verify the analysis). A likelihood of an invertible map of the data gets its exact Jacobian; one of
+    values computed from the data in any other way is refused (``INCOMPARABLE``) unless
+    ``allow_incomparable``, when it is reported as a concern.
     """
     try:
         canonical = canonical_form(source, toolchain=toolchain)
@@ -361,11 +368,20 @@ def check_priors(
             source,
         )
 
-    concerns = tuple(transformed_data_likelihoods(parts))
-    rewritten = new_lines != original_lines
-    program = replace_block(canonical, "model", new_lines) if rewritten else source
+    jacobians, incomparable = data_transformations(parts)
+    if incomparable and not allow_incomparable:
+        return PriorCheck(
+            False,
+            f"{incomparable[0]}, and llb cannot write the map's Jacobian, so its evidence is not comparable with that of "
+            "programs for the data as given; model the data themselves",
+            source,
+            refusal=INCOMPARABLE,
+        )
+    corrections += [Correction(j.data_variable, j.description) for j in jacobians]
+    rewritten = new_lines != original_lines or bool(jacobians)
+    program = add_jacobians(replace_block(canonical, "model", new_lines) if "model" in parts else canonical, jacobians)
     if unproven or switch:
-        switched, why = switch_likelihood(replace_block(canonical, "model", new_lines) if "model" in parts else canonical)
+        switched, why = switch_likelihood(program)
         if switched is None and unproven:
             return PriorCheck(
                 False,
@@ -376,8 +392,9 @@ def check_priors(
         if switched is not None:
             program, rewritten = switched, True
     return PriorCheck(
-        True, None, program, tuple(corrections), rewritten=rewritten, likelihood_concerns=concerns,
-        unproven=tuple(unproven), likelihood_flag=LIKELIHOOD_FLAG if program != source and mentions(program, LIKELIHOOD_FLAG) else None,
+        True, None, program if rewritten else source, tuple(corrections), rewritten=rewritten,
+        likelihood_concerns=tuple(incomparable), unproven=tuple(unproven),
+        likelihood_flag=LIKELIHOOD_FLAG if rewritten and mentions(program, LIKELIHOOD_FLAG) else None,
     )  # fmt: skip
 
 
