@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=900.0, help="seconds one program may take, compile included (default 900)")
     run.add_argument("--memory-limit", type=float, default=8.0, help="GB of memory one program may use (default 8)")
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
+    run.add_argument(
+        "--keep-incomparable",
+        action="store_true",
+        help="weigh programs whose likelihood is for values computed from the data (status incomparable) instead of refusing them",
+    )
     run.set_defaults(handler=_cmd_run)
 
     report = commands.add_parser("report", help="(re)write the report of a finished run")
@@ -93,6 +98,11 @@ def _add_fit_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_METHOD,
         help="marginal likelihood estimator: bridge sampling (default), importance sampling, or the paper's IW bound",
     )
+    parser.add_argument(
+        "--verify-normalisation",
+        action="store_true",
+        help="estimate every program's prior normalising constant numerically (not only where llb cannot prove it) and refuse disagreements",
+    )
 
 
 def _settings(args: argparse.Namespace):
@@ -103,7 +113,15 @@ def _settings(args: argparse.Namespace):
         config = SamplerConfig(chains=args.chains, warmup=args.warmup, draws=args.draws, seed=args.seed)
     except ValueError as error:
         raise LlbError(str(error)) from None
-    return FitSettings(sampler=config, evidence_method=args.evidence)
+    command = getattr(args, "command", None)
+    return FitSettings(
+        sampler=config,
+        evidence_method=args.evidence,
+        verify_normalisation=args.verify_normalisation,
+        # one program alone: its posterior is wanted even when its evidence is undefined
+        fit_improper=command == "fit",
+        keep_incomparable=command == "fit" or getattr(args, "keep_incomparable", False),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,7 +167,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), indent=1))
     else:
         _print_fit(report, args.program)
-    return 0 if report.ok else EXIT_PROGRAM_FAILED
+    return 0 if report.ok or report.summary else EXIT_PROGRAM_FAILED
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -419,7 +437,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def _print_fit(report, program: Path) -> None:
-    if not report.ok:
+    if not report.ok and not report.summary:
         err_console.print(f"llb: {program}: {report.status}: {report.reason}", markup=False, soft_wrap=True)
         return
     table = Table(title=f"{program.name}: posterior summary", title_justify="left")
@@ -435,13 +453,15 @@ def _print_fit(report, program: Path) -> None:
     hit = " (cache hit)" if report.compiled and report.compiled.cache_hit else ""
     timings = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in report.timings.items())
     console.print(f"divergent transitions: {diagnostics['divergences']} (adapt_delta {diagnostics['adapt_delta']}); max tree depth hits: {diagnostics['max_treedepth_hits']}")
-    if report.evidence is not None:
+    if report.evidence is not None and report.log_evidence is not None:
         evidence = report.evidence
         console.print(
             f"log evidence: {report.log_evidence:.3f} ± {evidence.mc_se:.3f} ({evidence.method}; proposal Pareto k {evidence.pareto_k:.2f})"
         )
-    for correction in report.prior_check.corrections if report.prior_check else ():
-        console.print(f"prior correction: {correction.description}", markup=False)
+    if not report.ok:
+        console.print(f"log evidence: undefined ({report.status}: {report.reason})", markup=False, soft_wrap=True)
+    for correction in report.corrections():
+        console.print(f"correction: {correction}", markup=False, soft_wrap=True)
     for concern in report.prior_check.likelihood_concerns if report.prior_check else ():
         console.print(f"warning: {concern}: its evidence may not be comparable with other programs'", markup=False)
     console.print(f"timings: {timings}{hit}")

@@ -21,7 +21,7 @@ from .errors import DataError, ProgramError
 from .evidence import DEFAULT_METHOD, DEFAULT_NUM_PROPOSAL, Evidence, estimate_evidence
 from .model import ModelRuntimeError, StanModel
 from .normaliser import PriorNormaliser, estimate_prior_normaliser
-from .priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, PriorCheck, check_priors
+from .priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
 from .reparam import noncentre
 from .sample import Fit, SamplerConfig, sample_nuts
 from .stan_syntax import Declaration
@@ -38,8 +38,10 @@ COMPILE_ERROR = "compile_error"
 SAMPLING_ERROR = "sampling_error"
 EVIDENCE_ERROR = "evidence_error"
 # IMPROPER_PRIOR: the prior is improper or its normalisation cannot be established;
-# IMPROPER_LIKELIHOOD: the likelihood is not provably a normalised density of the data (priors.py)
-STATUSES = (OK, INVALID, DATA_ERROR, GOAL_ERROR, IMPROPER_PRIOR, IMPROPER_LIKELIHOOD, COMPILE_ERROR, SAMPLING_ERROR, EVIDENCE_ERROR)
+# IMPROPER_LIKELIHOOD: the likelihood is not provably a normalised density of the data;
+# INCOMPARABLE: the likelihood is for values computed from the data, not the data as given (priors.py)
+UNDEFINED_EVIDENCE = (IMPROPER_PRIOR, IMPROPER_LIKELIHOOD, INCOMPARABLE)
+STATUSES = (OK, INVALID, DATA_ERROR, GOAL_ERROR, *UNDEFINED_EVIDENCE, COMPILE_ERROR, SAMPLING_ERROR, EVIDENCE_ERROR)
 # How far the numerical check of a prior the analysis normalised may be from zero, in standard errors
 # (beyond a floor for the estimator's own bias on small samples).
 NORMALISER_Z = 4.0
@@ -60,6 +62,9 @@ class FitSettings:
     # Fit programs whose evidence is undefined (improper prior or likelihood) anyway, for their
     # posterior (``llb fit``); they keep their status and get no log evidence.
     fit_improper: bool = False
+    # Weigh programs whose likelihood is for values computed from the data in a way llb cannot undo
+    # (their evidence is for other data), flagged as a reliability concern, instead of refusing them.
+    keep_incomparable: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,7 +216,9 @@ def fit_program(
         if problem:
             return replace(report, status=GOAL_ERROR, reason=problem)
 
-    prior_check = check_priors(source, validation.warnings, toolchain=toolchain, data=checked, switch=settings.verify_normalisation)
+    prior_check = check_priors(
+        source, validation.warnings, toolchain=toolchain, data=checked, switch=settings.verify_normalisation, allow_incomparable=settings.keep_incomparable
+    )
     report = replace(report, prior_check=prior_check)
     if prior_check.ok and prior_check.rewritten:
         rewritten = validate_program(prior_check.source, toolchain=toolchain)
@@ -346,7 +353,7 @@ def _weigh(
         columns = [fit.names.index(name) for name in goal_names]
         report = replace(report, goal_names=tuple(goal_names), goal_draws=fit.draws[:, :, columns].reshape(-1, len(columns)))
     lap("summary")
-    if report.status in (IMPROPER_PRIOR, IMPROPER_LIKELIHOOD):  # fitted for its posterior alone
+    if report.status in UNDEFINED_EVIDENCE:  # fitted for its posterior alone
         return report
 
     try:

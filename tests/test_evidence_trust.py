@@ -1,0 +1,235 @@
+"""Programs whose evidence is easy to get wrong, each against an exact value.
+
+Each is a kind of program LLMs write: a prior through a user-defined density, a prior term added
+with ``target +=``, a prior stated twice, a non-Dirichlet density on a simplex, arrays of simplexes
+without a prior, a likelihood for rescaled data, a ``target +=`` prior on a bounded parameter, an
+ODE model. Where llb cannot prove the prior normalised it estimates the constant from the prior
+alone (normaliser.py); the proven ones are checked the same way with ``verify_normalisation``.
+References are closed forms or quadrature; an estimate must be within 0.1 nat of the truth and
+within 4.5 of its own standard errors. The constructs of item 4 (implicit uniforms, simplexes,
+arrays of simplexes, ordered vectors) also go through ``llb run`` end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import integrate, special, stats
+
+from llb.fit import FitSettings, fit_program
+from llb.sample import SamplerConfig
+
+Z = 4.5
+NAT = 0.1
+Y = [0.52, 1.31, -0.24, 0.98, 2.05]
+COUNTS = [1, 3, 3, 2, 1, 3, 2, 3]  # categories of eight draws
+SECOND_COUNTS = [2, 2, 1, 2]
+HEADER = "data { int N; vector[N] y; }\n"
+
+
+def fit(source: str, data: dict, *, verify: bool = False, seed: int = 3, **options):
+    settings = FitSettings(sampler=SamplerConfig(seed=seed), verify_normalisation=verify, **options)
+    return fit_program(source, data, settings=settings)
+
+
+def assert_close(report, exact: float) -> None:
+    assert report.ok, report.reason
+    error = report.log_evidence - exact
+    se = report.evidence.mc_se
+    assert abs(error) < NAT, f"estimate {report.log_evidence:.4f}, exact {exact:.4f}"
+    assert abs(error) < Z * se + 1e-9, f"error {error:.4f} is more than {Z} standard errors ({se:.4f})"
+
+
+def normal_mean_evidence(prior_variance: float, y=Y) -> float:
+    """log p(y) for y_i ~ normal(mu, 1) and mu ~ normal(0, sqrt(prior_variance))."""
+    n = len(y)
+    return stats.multivariate_normal(np.zeros(n), np.eye(n) + prior_variance * np.ones((n, n))).logpdf(y)
+
+
+def dirichlet_one_categorical(counts: list[int], k: int = 3) -> float:
+    """log p(c) for c_i ~ categorical(p) with p ~ Dirichlet(1, ..., 1)."""
+    n_k = np.bincount(counts, minlength=k + 1)[1:]
+    return special.gammaln(k) + special.gammaln(n_k + 1).sum() - special.gammaln(len(counts) + k)
+
+
+DATA = {"N": len(Y), "y": Y}
+
+
+def test_user_defined_prior_density_is_normalised_numerically():
+    source = (
+        "functions { real gauss_lpdf(real x, real m, real s) { return -0.5 * square((x - m) / s); } }\n"
+        + HEADER + "parameters { real mu; } model { mu ~ gauss(0, 2); y ~ normal(mu, 1); }"
+    )  # fmt: skip
+    report = fit(source, DATA)
+    assert report.prior_normaliser is not None and report.prior_check.unproven
+    # the density integrates to 2 sqrt(2 pi)
+    assert abs(report.prior_normaliser.log_normaliser - math.log(2 * math.sqrt(2 * math.pi))) < Z * report.prior_normaliser.mc_se + 0.01
+    assert_close(report, normal_mean_evidence(4.0))
+
+
+def test_prior_term_added_to_a_likelihood_with_target():
+    source = HEADER + "parameters { real mu; }\nmodel { mu ~ normal(0, 2); target += normal_lpdf(y | mu, 1) - 0.5 * square(mu / 2); }"
+    # normal(0, 2) times exp(-mu^2 / 8) is normal(0, sqrt(2)) once normalised
+    assert_close(fit(source, DATA), normal_mean_evidence(2.0))
+
+
+def test_prior_stated_twice():
+    source = HEADER + "parameters { real mu; } model { mu ~ normal(0, 2); mu ~ normal(0, 2); y ~ normal(mu, 1); }"
+    assert_close(fit(source, DATA), normal_mean_evidence(2.0))
+
+
+def test_normal_density_on_a_simplex():
+    source = "data { int M; array[M] int<lower=1, upper=3> c; }\nparameters { simplex[3] p; }\nmodel { p ~ normal(0.3, 1); c ~ categorical(p); }"
+    counts = np.bincount(COUNTS, minlength=4)[1:]
+
+    def integral(with_likelihood: bool) -> float:
+        def density(p2: float, p1: float) -> float:
+            p = np.array([p1, p2, 1 - p1 - p2])
+            value = stats.norm(0.3, 1).pdf(p).prod()
+            return value * np.prod(p**counts) if with_likelihood else value
+
+        return integrate.dblquad(density, 0, 1, 0, lambda p1: 1 - p1, epsabs=1e-13, epsrel=1e-10)[0]
+
+    exact = math.log(integral(True)) - math.log(integral(False))
+    report = fit(source, {"M": len(COUNTS), "c": COUNTS})
+    assert any("simplex p has a normal prior" in reason for reason in report.prior_check.unproven)
+    assert_close(report, exact)
+
+
+def test_array_of_simplexes_without_prior_is_dirichlet_one_each():
+    source = (
+        "data { int M; array[M] int<lower=1, upper=3> c; int L; array[L] int<lower=1, upper=3> d; }\n"
+        "parameters { array[2] simplex[3] q; }\nmodel { c ~ categorical(q[1]); d ~ categorical(q[2]); }"
+    )
+    exact = dirichlet_one_categorical(COUNTS) + dirichlet_one_categorical(SECOND_COUNTS)
+    report = fit(source, {"M": len(COUNTS), "c": COUNTS, "L": len(SECOND_COUNTS), "d": SECOND_COUNTS}, verify=True)
+    assert report.prior_normaliser is not None and report.prior_normaliser.ok  # the analysis agrees with the numbers
+    assert_close(report, exact)
+
+
+def test_likelihood_of_rescaled_data_gets_its_jacobian():
+    source = (
+        HEADER + "transformed data { vector[N] z = y / 10; }\n"
+        "parameters { real mu_z; }\nmodel { mu_z ~ normal(0, 1); z ~ normal(mu_z, 0.1); }"
+    )
+    # y = 10 z: y ~ normal(10 mu_z, 1) with 10 mu_z ~ normal(0, 10)
+    report = fit(source, DATA)
+    assert any("log Jacobian" in text for text in report.corrections())
+    assert_close(report, normal_mean_evidence(100.0))
+
+
+def test_target_prior_on_a_bounded_parameter_is_truncated():
+    source = HEADER + "parameters { real<lower=0> sigma; }\nmodel { target += normal_lpdf(sigma | 0, 10); y ~ normal(0, sigma); }"
+
+    def integrand(sigma: float) -> float:
+        return math.exp(stats.norm(0, sigma).logpdf(Y).sum() + stats.halfnorm(scale=10).logpdf(sigma) + 10)
+
+    exact = math.log(integrate.quad(integrand, 0, np.inf, limit=200)[0]) - 10
+    report = fit(source, DATA, verify=True)
+    assert "T[0, ]" in report.fitted_source and not report.prior_check.unproven
+    assert report.prior_normaliser is not None and report.prior_normaliser.ok
+    assert_close(report, exact)
+
+
+def test_a_flat_prior_gets_a_posterior_but_no_evidence():
+    source = HEADER + "parameters { real mu; } model { y ~ normal(mu, 1); }"
+    assert fit(source, DATA).summary == []  # in a run it is not fitted at all
+    report = fit(source, DATA, fit_improper=True)
+    assert report.status == "improper_prior" and report.log_evidence is None and "no prior" in report.reason
+    row = next(r for r in report.summary if r["name"] == "mu")
+    # posterior normal(mean(y), 1 / sqrt(N))
+    assert abs(row["mean"] - np.mean(Y)) < 4.5 * (1 / math.sqrt(len(Y))) / math.sqrt(row["ess_bulk"])
+    assert abs(row["sd"] - 1 / math.sqrt(len(Y))) < 0.05
+
+
+def test_counts_computed_from_a_sequence_are_incomparable():
+    source = (
+        "data { int N; array[N] int<lower=0, upper=1> r; }\ntransformed data { int k = sum(r); }\n"
+        "parameters { real<lower=0, upper=1> p; }\nmodel { p ~ beta(1, 1); k ~ binomial(N, p); }"
+    )
+    report = fit(source, {"N": 4, "r": [1, 0, 1, 1]})
+    assert report.status == "incomparable" and report.log_evidence is None and "not comparable" in report.reason
+
+
+def test_ode_program_compiles_and_its_evidence_matches_quadrature():
+    source = """
+    functions { vector decay(real t, vector y, real k) { return -k * y; } }
+    data { int N; array[N] real ts; vector[N] obs; }
+    parameters { real<lower=0> k; }
+    model {
+      array[N] vector[1] mu = ode_bdf(decay, [1.0]', 0.0, ts, k);
+      k ~ lognormal(-0.5, 0.5);
+      for (n in 1:N) obs[n] ~ normal(mu[n][1], 0.1);
+    }
+    """
+    ts = [0.5, 1.0, 2.0, 3.0]
+    obs = [0.80, 0.57, 0.40, 0.20]
+
+    def integrand(k: float) -> float:
+        return math.exp(stats.norm(np.exp(-k * np.array(ts)), 0.1).logpdf(obs).sum() + stats.lognorm(0.5, scale=math.exp(-0.5)).logpdf(k))
+
+    exact = math.log(integrate.quad(integrand, 0, 5, points=[0.5], limit=200)[0])
+    assert_close(fit(source, {"N": len(ts), "ts": ts, "obs": obs}), exact)
+
+
+# -- the same constants through `llb run` ---------------------------------------------------------
+RUN_PROGRAMS = {
+    "uniform_mean": HEADER + "parameters { real<lower=-2, upper=3> mu; }\nmodel { y ~ normal(mu, 1); }\ngenerated quantities { real g = mu; }",
+    "simplex": "data { int M; array[M] int<lower=1, upper=3> c; }\nparameters { simplex[3] p; }\nmodel { c ~ categorical(p); }\n"
+    "generated quantities { real g = p[1]; }",
+    "simplexes": "data { int M; array[M] int<lower=1, upper=3> c; int L; array[L] int<lower=1, upper=3> d; }\n"
+    "parameters { array[2] simplex[3] q; }\nmodel { c ~ categorical(q[1]); d ~ categorical(q[2]); }\n"
+    "generated quantities { real g = q[2][1]; }",
+    "ordered": "data { vector[3] y3; }\nparameters { ordered[3] o; }\nmodel { o ~ normal(0, 2); y3 ~ normal(o, 1); }\n"
+    "generated quantities { real g = o[1]; }",
+}
+Y3 = [-1.1, 0.4, 0.3]
+
+
+def ordered_exact() -> float:
+    """3! * prod_k normal(y_k | 0, sqrt(5)) * P(o_1 < o_2 < o_3) with o_k ~ normal(4 y_k / 5, sqrt(4/5))."""
+    means, sd = [0.8 * y for y in Y3], math.sqrt(0.8)
+    inner = integrate.quad(
+        lambda x: stats.norm(means[1], sd).pdf(x) * stats.norm(means[0], sd).cdf(x) * stats.norm(means[2], sd).sf(x), -np.inf, np.inf
+    )[0]
+    return math.log(6) + stats.norm(0, math.sqrt(5)).logpdf(Y3).sum() + math.log(inner)
+
+
+def uniform_exact() -> float:
+    value = integrate.quad(lambda mu: math.exp(stats.norm(mu, 1).logpdf(Y).sum() + 5) / 5, -2, 3)[0]
+    return math.log(value) - 5
+
+
+def test_constants_end_to_end_through_llb_run(tmp_path):
+    problem = tmp_path / "problem"
+    programs = tmp_path / "programs"
+    problem.mkdir()
+    programs.mkdir()
+    data = {"N": len(Y), "y": Y, "M": len(COUNTS), "c": COUNTS, "L": len(SECOND_COUNTS), "d": SECOND_COUNTS, "y3": Y3}
+    (problem / "data.json").write_text(json.dumps(data))
+    (problem / "problem.toml").write_text('text = "Constants of constrained types."\ngoal = "real g;"\n')
+    for name, source in RUN_PROGRAMS.items():
+        (programs / f"{name}.stan").write_text(source)
+    out = tmp_path / "run"
+    completed = subprocess.run(
+        [sys.executable, "-m", "llb", "run", str(problem), "--programs", str(programs), "--out", str(out), "--quiet", "--workers", "1"],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    models = {m["id"]: m for m in json.loads((out / "result.json").read_text())["models"]}
+    exact = {
+        "uniform_mean": uniform_exact(),
+        "simplex": dirichlet_one_categorical(COUNTS),
+        "simplexes": dirichlet_one_categorical(COUNTS) + dirichlet_one_categorical(SECOND_COUNTS),
+        "ordered": ordered_exact(),
+    }
+    for name, value in exact.items():
+        model = models[name]
+        assert model["status"] == "ok", (name, model["reason"])
+        error = model["log_evidence"] - value
+        assert abs(error) < NAT and abs(error) < Z * model["log_evidence_se"] + 1e-9, (name, model["log_evidence"], value)
