@@ -11,6 +11,11 @@ The exact log evidence of each model is computed here: closed forms for conjugat
 one-dimensional quadrature (over a scale parameter, with everything else integrated out
 analytically) otherwise.
 
+The last rows are programs whose evidence is easy to get wrong (tests/trust_cases.py): a prior
+through a user-defined density, prior terms added with target +=, a prior stated twice, a normal
+density on a simplex, arrays of simplexes without a prior, rescaled data, a target += prior on a
+bounded parameter, an ODE model.
+
 The rows marked "(as written, no rescue)" fit eight schools without the sampler fixes: no
 adapt_delta ladder, and the non-centring rewrite switched off (``llb.fit.noncentre`` is replaced
 by a function that finds nothing, for the duration of those fits only). The prior normalisation
@@ -41,6 +46,9 @@ from scipy import integrate, special, stats
 
 import llb.fit
 from results_file import publish
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from trust_cases import trust_cases  # noqa: E402  (programs whose evidence is easy to get wrong)
 from llb.evidence import METHODS
 from llb.fit import FitSettings, fit_program
 from llb.sample import SamplerConfig
@@ -120,9 +128,10 @@ class Case:
     data: dict[str, Any]
     exact: float
     rescue: bool = True  # False: no non-centring and no adapt_delta ladder
+    inline: str | None = None  # the program's text, when it is not a file of tests/stan
 
     def source(self) -> str:
-        return (STAN_DIR / self.program).read_text()
+        return self.inline if self.inline is not None else (STAN_DIR / self.program).read_text()
 
 
 def beta_binomial_case(*, a: float, b: float) -> Case:
@@ -190,6 +199,7 @@ def all_cases() -> list[Case]:
         regression_case(k=3, n=30, seed=8),
         regression_case(k=10, n=40, seed=9),
         *eight_schools_cases(),
+        *(Case(t.key, t.key, "", t.data, t.exact, inline=t.source) for t in trust_cases()),
     ]
 
 

@@ -19,17 +19,15 @@ import sys
 
 import numpy as np
 import pytest
-from scipy import integrate, special, stats
+from scipy import integrate, stats
 
 from llb.fit import FitSettings, fit_program
 from llb.sample import SamplerConfig
+from trust_cases import CATEGORIES, COUNTS, DATA, HEADER, SECOND_COUNTS, Y, dirichlet_one_categorical, trust_cases
 
 Z = 4.5
 NAT = 0.1
-Y = [0.52, 1.31, -0.24, 0.98, 2.05]
-COUNTS = [1, 3, 3, 2, 1, 3, 2, 3]  # categories of eight draws
-SECOND_COUNTS = [2, 2, 1, 2]
-HEADER = "data { int N; vector[N] y; }\n"
+CASES = {case.key: case for case in trust_cases()}
 
 
 def fit(source: str, data: dict, *, verify: bool = False, seed: int = 3, **options):
@@ -45,95 +43,50 @@ def assert_close(report, exact: float) -> None:
     assert abs(error) < Z * se + 1e-9, f"error {error:.4f} is more than {Z} standard errors ({se:.4f})"
 
 
-def normal_mean_evidence(prior_variance: float, y=Y) -> float:
-    """log p(y) for y_i ~ normal(mu, 1) and mu ~ normal(0, sqrt(prior_variance))."""
-    n = len(y)
-    return stats.multivariate_normal(np.zeros(n), np.eye(n) + prior_variance * np.ones((n, n))).logpdf(y)
-
-
-def dirichlet_one_categorical(counts: list[int], k: int = 3) -> float:
-    """log p(c) for c_i ~ categorical(p) with p ~ Dirichlet(1, ..., 1)."""
-    n_k = np.bincount(counts, minlength=k + 1)[1:]
-    return special.gammaln(k) + special.gammaln(n_k + 1).sum() - special.gammaln(len(counts) + k)
-
-
-DATA = {"N": len(Y), "y": Y}
-
-
 def test_user_defined_prior_density_is_normalised_numerically():
-    source = (
-        "functions { real gauss_lpdf(real x, real m, real s) { return -0.5 * square((x - m) / s); } }\n"
-        + HEADER + "parameters { real mu; } model { mu ~ gauss(0, 2); y ~ normal(mu, 1); }"
-    )  # fmt: skip
-    report = fit(source, DATA)
+    case = CASES["user_density_prior"]
+    report = fit(case.source, case.data)
     assert report.prior_normaliser is not None and report.prior_check.unproven
     # the density integrates to 2 sqrt(2 pi)
     assert abs(report.prior_normaliser.log_normaliser - math.log(2 * math.sqrt(2 * math.pi))) < Z * report.prior_normaliser.mc_se + 0.01
-    assert_close(report, normal_mean_evidence(4.0))
+    assert_close(report, case.exact)
 
 
-def test_prior_term_added_to_a_likelihood_with_target():
-    source = HEADER + "parameters { real mu; }\nmodel { mu ~ normal(0, 2); target += normal_lpdf(y | mu, 1) - 0.5 * square(mu / 2); }"
-    # normal(0, 2) times exp(-mu^2 / 8) is normal(0, sqrt(2)) once normalised
-    assert_close(fit(source, DATA), normal_mean_evidence(2.0))
-
-
-def test_prior_stated_twice():
-    source = HEADER + "parameters { real mu; } model { mu ~ normal(0, 2); mu ~ normal(0, 2); y ~ normal(mu, 1); }"
-    assert_close(fit(source, DATA), normal_mean_evidence(2.0))
+@pytest.mark.parametrize("key", ["target_prior_term", "prior_stated_twice"])
+def test_prior_terms_the_analysis_cannot_normalise(key):
+    case = CASES[key]
+    report = fit(case.source, case.data)
+    assert report.prior_check.unproven
+    assert_close(report, case.exact)
 
 
 def test_normal_density_on_a_simplex():
-    source = "data { int M; array[M] int<lower=1, upper=3> c; }\nparameters { simplex[3] p; }\nmodel { p ~ normal(0.3, 1); c ~ categorical(p); }"
-    counts = np.bincount(COUNTS, minlength=4)[1:]
-
-    def integral(with_likelihood: bool) -> float:
-        def density(p2: float, p1: float) -> float:
-            p = np.array([p1, p2, 1 - p1 - p2])
-            value = stats.norm(0.3, 1).pdf(p).prod()
-            return value * np.prod(p**counts) if with_likelihood else value
-
-        return integrate.dblquad(density, 0, 1, 0, lambda p1: 1 - p1, epsabs=1e-13, epsrel=1e-10)[0]
-
-    exact = math.log(integral(True)) - math.log(integral(False))
-    report = fit(source, {"M": len(COUNTS), "c": COUNTS})
+    case = CASES["normal_on_simplex"]
+    report = fit(case.source, case.data)
     assert any("simplex p has a normal prior" in reason for reason in report.prior_check.unproven)
-    assert_close(report, exact)
+    assert_close(report, case.exact)
 
 
 def test_array_of_simplexes_without_prior_is_dirichlet_one_each():
-    source = (
-        "data { int M; array[M] int<lower=1, upper=3> c; int L; array[L] int<lower=1, upper=3> d; }\n"
-        "parameters { array[2] simplex[3] q; }\nmodel { c ~ categorical(q[1]); d ~ categorical(q[2]); }"
-    )
-    exact = dirichlet_one_categorical(COUNTS) + dirichlet_one_categorical(SECOND_COUNTS)
-    report = fit(source, {"M": len(COUNTS), "c": COUNTS, "L": len(SECOND_COUNTS), "d": SECOND_COUNTS}, verify=True)
+    case = CASES["array_of_simplexes"]
+    report = fit(case.source, case.data, verify=True)
     assert report.prior_normaliser is not None and report.prior_normaliser.ok  # the analysis agrees with the numbers
-    assert_close(report, exact)
+    assert_close(report, case.exact)
 
 
 def test_likelihood_of_rescaled_data_gets_its_jacobian():
-    source = (
-        HEADER + "transformed data { vector[N] z = y / 10; }\n"
-        "parameters { real mu_z; }\nmodel { mu_z ~ normal(0, 1); z ~ normal(mu_z, 0.1); }"
-    )
-    # y = 10 z: y ~ normal(10 mu_z, 1) with 10 mu_z ~ normal(0, 10)
-    report = fit(source, DATA)
+    case = CASES["rescaled_data"]
+    report = fit(case.source, case.data)
     assert any("log Jacobian" in text for text in report.corrections())
-    assert_close(report, normal_mean_evidence(100.0))
+    assert_close(report, case.exact)
 
 
 def test_target_prior_on_a_bounded_parameter_is_truncated():
-    source = HEADER + "parameters { real<lower=0> sigma; }\nmodel { target += normal_lpdf(sigma | 0, 10); y ~ normal(0, sigma); }"
-
-    def integrand(sigma: float) -> float:
-        return math.exp(stats.norm(0, sigma).logpdf(Y).sum() + stats.halfnorm(scale=10).logpdf(sigma) + 10)
-
-    exact = math.log(integrate.quad(integrand, 0, np.inf, limit=200)[0]) - 10
-    report = fit(source, DATA, verify=True)
+    case = CASES["target_prior_on_bounded"]
+    report = fit(case.source, case.data, verify=True)
     assert "T[0, ]" in report.fitted_source and not report.prior_check.unproven
     assert report.prior_normaliser is not None and report.prior_normaliser.ok
-    assert_close(report, exact)
+    assert_close(report, case.exact)
 
 
 def test_a_flat_prior_gets_a_posterior_but_no_evidence():
@@ -157,24 +110,8 @@ def test_counts_computed_from_a_sequence_are_incomparable():
 
 
 def test_ode_program_compiles_and_its_evidence_matches_quadrature():
-    source = """
-    functions { vector decay(real t, vector y, real k) { return -k * y; } }
-    data { int N; array[N] real ts; vector[N] obs; }
-    parameters { real<lower=0> k; }
-    model {
-      array[N] vector[1] mu = ode_bdf(decay, [1.0]', 0.0, ts, k);
-      k ~ lognormal(-0.5, 0.5);
-      for (n in 1:N) obs[n] ~ normal(mu[n][1], 0.1);
-    }
-    """
-    ts = [0.5, 1.0, 2.0, 3.0]
-    obs = [0.80, 0.57, 0.40, 0.20]
-
-    def integrand(k: float) -> float:
-        return math.exp(stats.norm(np.exp(-k * np.array(ts)), 0.1).logpdf(obs).sum() + stats.lognorm(0.5, scale=math.exp(-0.5)).logpdf(k))
-
-    exact = math.log(integrate.quad(integrand, 0, 5, points=[0.5], limit=200)[0])
-    assert_close(fit(source, {"N": len(ts), "ts": ts, "obs": obs}), exact)
+    case = CASES["ode_bdf"]
+    assert_close(fit(case.source, case.data), case.exact)
 
 
 # -- the same constants through `llb run` ---------------------------------------------------------
@@ -210,7 +147,7 @@ def test_constants_end_to_end_through_llb_run(tmp_path):
     programs = tmp_path / "programs"
     problem.mkdir()
     programs.mkdir()
-    data = {"N": len(Y), "y": Y, "M": len(COUNTS), "c": COUNTS, "L": len(SECOND_COUNTS), "d": SECOND_COUNTS, "y3": Y3}
+    data = {**DATA, **CATEGORIES, "y3": Y3}
     (problem / "data.json").write_text(json.dumps(data))
     (problem / "problem.toml").write_text('text = "Constants of constrained types."\ngoal = "real g;"\n')
     for name, source in RUN_PROGRAMS.items():

@@ -144,3 +144,23 @@ def test_incomparable_likelihoods_are_refused_unless_kept(toolchain):
     record = ProgramRecord("counts", COUNTS, "k", "ok", None, -3.0, details)
     assert reliability(record) == checked.likelihood_concerns[0]
     assert reliability(ProgramRecord("plain", COUNTS, "k", "ok", None, -3.0, {**details, "likelihood_concerns": []})) == "good"
+
+
+def test_a_continuous_density_for_integer_data_is_incomparable(toolchain):
+    source = (
+        "data { int N; array[N] int<lower=0> k; }\nparameters { real<lower=0> lambda; }\n"
+        "model { lambda ~ exponential(0.1); k ~ normal(lambda, sqrt(lambda)); }"
+    )
+    checked = check_priors(source, validate_program(source, toolchain=toolchain).warnings, toolchain=toolchain)
+    assert not checked.ok and checked.refusal == "incomparable" and "continuous density normal" in checked.reason
+    counts = source.replace("k ~ normal(lambda, sqrt(lambda))", "k ~ poisson(lambda)")
+    assert check_priors(counts, validate_program(counts, toolchain=toolchain).warnings, toolchain=toolchain).ok
+
+
+def test_a_program_that_ignores_the_data_is_incomparable(toolchain):
+    source = "data { int N; vector[N] y; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); }"
+    checked = check_priors(source, validate_program(source, toolchain=toolchain).warnings, toolchain=toolchain)
+    assert not checked.ok and checked.refusal == "incomparable" and "ignores y" in checked.reason
+    # data used only as constants of the prior are fine
+    prior_only = "data { real m; }\nparameters { real mu; }\nmodel { mu ~ normal(m, 1); }"
+    assert check_priors(prior_only, (), toolchain=toolchain).ok

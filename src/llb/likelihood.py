@@ -338,7 +338,7 @@ def data_transformations(parts: dict[str, list[str]]) -> tuple[list[DataJacobian
     """
     declared = {d.name: d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))}
     data = {d.name: d for d in block_declarations(parts.get("data", []))}
-    definitions = _single_definitions(parts.get("transformed data", []) + parts.get("model", []))
+    definitions = single_definitions(parts.get("transformed data", []) + parts.get("model", []))
     jacobians: list[DataJacobian] = []
     concerns: list[str] = []
     for concern, variate in _transformed_variates(parts):
@@ -395,7 +395,7 @@ def _transformed_variates(parts: dict[str, list[str]]) -> list[tuple[str, str]]:
     return found
 
 
-def _single_definitions(lines: list[str]) -> dict[str, str]:
+def single_definitions(lines: list[str]) -> dict[str, str]:
     """Variables assigned exactly once, by a top-level ``=``: name -> value."""
     values: dict[str, list[tuple[str, str, bool]]] = {}
     for line in lines:
@@ -530,3 +530,58 @@ def _carries(node: ast.AST, variable: str) -> bool:
 def _varies(node: ast.AST, variable: str) -> bool:
     """Whether the value differs by element: it involves the data variable elementwise."""
     return _carries(node, variable)
+
+
+# -- likelihoods whose evidence cannot be compared -------------------------------------------------
+DISCRETE = {
+    "bernoulli", "bernoulli_logit", "bernoulli_logit_glm", "binomial", "binomial_logit", "binomial_logit_glm",
+    "beta_binomial", "beta_neg_binomial", "hypergeometric", "categorical", "categorical_logit", "categorical_logit_glm",
+    "discrete_range", "ordered_logistic", "ordered_logistic_glm", "ordered_probit", "neg_binomial", "neg_binomial_2",
+    "neg_binomial_2_log", "neg_binomial_2_log_glm", "poisson", "poisson_log", "poisson_log_glm", "multinomial",
+    "multinomial_logit", "dirichlet_multinomial", "poisson_binomial", "skellam",
+}  # fmt: skip
+
+
+def incomparable_likelihood(parts: dict[str, list[str]]) -> str | None:
+    """Why the program's likelihood is not a probability of these data like other programs', or None.
+
+    A continuous density given to integer data is not a probability mass (it can exceed 1 and
+    integrates, rather than sums, to 1), and a program with no likelihood at all has the evidence of
+    no data: either would take weight it has not earned.
+    """
+    names = classify_names(parts)
+    data = block_declarations(parts.get("data", []))
+    integers = {d.name for d in data + block_declarations(parts.get("transformed data", [])) if d.base_type == "int"}
+    user_kinds = {header["name"]: header["kind"] for line in parts.get("functions", []) if (header := _FUNCTION_HEADER.match(line))}
+    found_likelihood = False
+    for line in parts.get("model", []):
+        densities: list[tuple[str, str, str]] = []
+        statement = TILDE.match(line)
+        if statement:
+            dist = statement["dist"]
+            kind = user_kinds.get(dist, "lpmf" if dist in DISCRETE else "lpdf")
+            densities.append((dist, kind, statement["lhs"]))
+        term = re.match(r"^\s*target \+= (.*);$", line)
+        if term:
+            densities += density_calls(term.group(1))
+            found_likelihood |= any(is_likelihood_term(t, names) for _, t in split_terms(term.group(1)))
+        for dist, kind, variate in densities:
+            if not is_data_variate(variate, names):
+                continue
+            found_likelihood = True
+            single = _INDEXED_NAME.match(variate.strip())
+            if single and single["name"] in integers and kind in ("lpdf", "lupdf"):
+                return (
+                    f"the integer data {single['name']} get the continuous density {dist}, which is not a probability of "
+                    "integers, so its evidence is not comparable with other programs'; use a distribution for counts"
+                )
+    if found_likelihood:
+        return None
+    elsewhere = "\n".join(line for block, lines in parts.items() if block != "data" for line in lines)
+    ignored = [d.name for d in data if not (d.scalar and d.type == "int") and not mentions(elsewhere, d.name)]
+    if ignored:
+        return (
+            f"the program has no likelihood (no statement gives the data a density) and ignores {', '.join(ignored)}, "
+            "so its evidence is that of no data"
+        )
+    return None  # data used only as constants of the prior

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .likelihood import (
-    LIKELIHOOD_FLAG, add_jacobians, classify_names, data_transformations, density_calls, is_likelihood_term, switch_likelihood,
+    LIKELIHOOD_FLAG, add_jacobians, classify_names, single_definitions, data_transformations, density_calls, incomparable_likelihood, is_likelihood_term, switch_likelihood,
     unnormalised_user_likelihood, user_densities, without_indices,
 )  # fmt: skip
 from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, enclosing_loops, evaluate_int, matching, mentions, number, replace_block, split_terms, split_top_level
@@ -216,6 +216,7 @@ def check_priors(
         return PriorCheck(True, None, source)
     names = classify_names(parts)
     observed = _observed_names(parts, names)
+    data = _with_transformed_sizes(parts, data)
     scalars = {
         d.name
         for block in ("data", "transformed data", "parameters", "transformed parameters")
@@ -369,6 +370,11 @@ def check_priors(
         )
 
     jacobians, incomparable = data_transformations(parts)
+    not_comparable = incomparable_likelihood(parts)
+    if not_comparable is not None:
+        if not allow_incomparable:
+            return PriorCheck(False, not_comparable, source, refusal=INCOMPARABLE)
+        incomparable.append(not_comparable)
     if incomparable and not allow_incomparable:
         return PriorCheck(
             False,
@@ -429,6 +435,21 @@ def _as_tilde(line: str, parameters: dict[str, Declaration]) -> str | None:
     if _lhs_variable(variate, parameters) is None:
         return None
     return f"{match['indent']}{variate.strip()} ~ {match['dist']}({args.strip() if bar else ''});"
+
+
+def _with_transformed_sizes(parts: dict[str, list[str]], data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The data with the int scalars of transformed data whose values follow from them (``int S = 20;``,
+    ``int M = N - 1;``), so that sizes declared with them can be evaluated."""
+    if data is None:
+        return None
+    known = dict(data)
+    definitions = single_definitions(parts.get("transformed data", []))
+    for declaration in block_declarations(parts.get("transformed data", [])):
+        if declaration.scalar and declaration.type == "int" and declaration.name in definitions:
+            value = evaluate_int(definitions[declaration.name], known)
+            if value is not None:
+                known[declaration.name] = value
+    return known
 
 
 def _observed_names(parts: dict[str, list[str]], names) -> set[str]:
