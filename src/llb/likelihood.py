@@ -21,6 +21,9 @@ import ast
 import re
 from dataclasses import dataclass
 
+from .toolchain import Toolchain
+
+from .stan_ast import AstFormatError, DensityStatement, Term, read_density_statements
 from .stan_syntax import IDENT, TILDE, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
 
 # Functions that rearrange data without changing any value.
@@ -178,35 +181,93 @@ def is_likelihood_term(term: str, names: ModelNames) -> bool:
     return any(mentions(term, name) for name in names.likelihood_valued)
 
 
-def switch_likelihood(canonical: str) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class ModelReading:
+    """A canonical program's model block as stanc parsed it: each ``~`` / ``target +=`` line (by its
+    index among the block's lines) with stanc's record of it (stan_ast.py), and what names stand for."""
+
+    names: ModelNames
+    statements: dict[int, DensityStatement]
+
+    def variate_is_data(self, index: int, variate: str) -> bool:
+        """Whether the ``~`` statement at line ``index`` is a density of the data: stanc finds that its
+        left side does not depend on a parameter, and it involves data."""
+        return not self.statements[index].variate_depends_on_parameters and any(
+            mentions(without_indices(variate), n) for n in self.names.data_like
+        )
+
+    def terms(self, index: int, expression: str) -> list[tuple[str, str, Term]]:
+        """(sign, text, stanc's record) of each term of the ``target +=`` at line ``index``."""
+        texts = split_terms(expression)
+        records = self.statements[index].terms
+        if len(texts) != len(records):
+            raise AstFormatError(f"llb splits `target += {expression}` into {len(texts)} terms but stanc into {len(records)}")
+        return [(sign, text, record) for (sign, text), record in zip(texts, records)]
+
+    def term_is_likelihood(self, text: str, record: Term) -> bool:
+        """Whether a term added to ``target`` is (part of) a density of the data."""
+        if JACOBIAN_PREFIX in text or any(mentions(text, name) for name in self.names.likelihood_valued):
+            return True
+        return any(not call.variate_depends_on_parameters and call.variate_names & self.names.data_like for call in record.densities)
+
+
+def read_model(canonical: str, *, toolchain: Toolchain | None = None) -> ModelReading:
+    """Pair the density statements of a canonical program with stanc's parse of it (raises
+    AstFormatError when the two readings do not line up)."""
+    parts = blocks(canonical)
+    statements = read_density_statements(canonical, toolchain=toolchain)
+    paired: dict[int, DensityStatement] = {}
+    queue = list(statements)
+    for index, line in enumerate(parts.get("model", [])):
+        kind = "tilde" if TILDE.match(line) else "target" if re.match(r"^\s*target \+= (.*);$", line) else None
+        if kind is None:
+            continue
+        if not queue or queue[0].kind != kind:
+            raise AstFormatError(f"stanc's parse has no {kind} statement where the program has `{line.strip()}`")
+        paired[index] = queue.pop(0)
+    if queue:
+        raise AstFormatError("stanc's parse has density statements llb did not find in the program's text")
+    return ModelReading(classify_names(parts), paired)
+
+
+def switch_likelihood(canonical: str, *, toolchain: Toolchain | None = None) -> tuple[str | None, str | None]:
     """(the program with every likelihood term behind the data flag ``LIKELIHOOD_FLAG``, None), or
     (None, why the likelihood cannot be told from the prior).
 
     With the flag 0 the program's density is its prior alone, so one compiled library gives both
-    the joint density and the prior, whose normalising constant can then be estimated.
+    the joint density and the prior, whose normalising constant can then be estimated. Which terms
+    are the likelihood follows stanc's parse: densities whose variate depends on no parameter.
     """
     if mentions(canonical, LIKELIHOOD_FLAG):
         return None, f"the program uses the name {LIKELIHOOD_FLAG}, which llb reserves"
     parts = blocks(canonical)
-    names = classify_names(parts)
+    try:
+        reading = read_model(canonical, toolchain=toolchain)
+    except AstFormatError as error:
+        return None, str(error)
     lines: list[str] = []
-    for line in parts.get("model", []):
+    for index, line in enumerate(parts.get("model", [])):
         indent = line[: len(line) - len(line.lstrip())]
         if _LP_CALL.search(line):
             return None, f"`{line.strip()}` calls a _lp function, whose terms llb cannot read"
         statement = TILDE.match(line)
         target = re.match(r"^\s*target \+= (.*);$", line)
         if statement:
-            lhs = without_indices(statement["lhs"])
-            if any(mentions(lhs, n) for n in names.tainted) and any(mentions(lhs, n) for n in names.data_like):
+            lhs = statement["lhs"]
+            depends = reading.statements[index].variate_depends_on_parameters
+            if depends and any(mentions(without_indices(lhs), n) for n in reading.names.data_like):
                 return None, f"`{line.strip()}` is a density of an expression of both data and parameters"
-            likelihood = [line.strip()] if is_data_variate(lhs, names) else []
+            likelihood = [line.strip()] if reading.variate_is_data(index, lhs) else []
             prior = [] if likelihood else [line.strip()]
         elif target:
-            terms = split_terms(target.group(1))
-            picked = [is_likelihood_term(term, names) for _, term in terms]
-            likelihood = [f"target += {_join([t for t, p in zip(terms, picked) if p])};"] if any(picked) else []
-            prior = [f"target += {_join([t for t, p in zip(terms, picked) if not p])};"] if not all(picked) else []
+            try:
+                terms = reading.terms(index, target.group(1))
+            except AstFormatError as error:
+                return None, str(error)
+            picked = [reading.term_is_likelihood(text, record) for _, text, record in terms]
+            pairs = [(sign, text) for sign, text, _ in terms]
+            likelihood = [f"target += {_join([t for t, p in zip(pairs, picked) if p])};"] if any(picked) else []
+            prior = [f"target += {_join([t for t, p in zip(pairs, picked) if not p])};"] if not all(picked) else []
         else:
             lines.append(line)
             continue
@@ -282,20 +343,23 @@ def is_normalised_user_density(name: str, densities: dict[str, tuple[str, list[s
     return bool(components)
 
 
-def unnormalised_user_likelihood(parts: dict[str, list[str]]) -> str | None:
+def unnormalised_user_likelihood(parts: dict[str, list[str]], reading: ModelReading) -> str | None:
     """Why a likelihood statement's user-defined density cannot be trusted to be normalised, or None."""
     densities = user_densities(parts)
     if not densities:
         return None
-    names = classify_names(parts)
-    for line in parts.get("model", []):
+    for index, line in enumerate(parts.get("model", [])):
         statement = TILDE.match(line)
         used = []
-        if statement and statement["dist"] in densities and is_data_variate(statement["lhs"], names):
+        if statement and statement["dist"] in densities and reading.variate_is_data(index, statement["lhs"]):
             used.append(statement["dist"])
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target:
-            used += [dist for dist, _, variate in density_calls(target.group(1)) if dist in densities and is_data_variate(variate, names)]
+            for _, _, record in reading.terms(index, target.group(1)):
+                used += [
+                    call.function.rsplit("_", 1)[0] for call in record.densities
+                    if call.user_defined and not call.variate_depends_on_parameters and call.variate_names & reading.names.data_like
+                ]  # fmt: skip
         for dist in used:
             if not is_normalised_user_density(dist, densities):
                 return (
@@ -542,32 +606,34 @@ DISCRETE = {
 }  # fmt: skip
 
 
-def incomparable_likelihood(parts: dict[str, list[str]]) -> str | None:
+def incomparable_likelihood(parts: dict[str, list[str]], reading: ModelReading) -> str | None:
     """Why the program's likelihood is not a probability of these data like other programs', or None.
 
     A continuous density given to integer data is not a probability mass (it can exceed 1 and
     integrates, rather than sums, to 1), and a program with no likelihood at all has the evidence of
     no data: either would take weight it has not earned.
     """
-    names = classify_names(parts)
     data = block_declarations(parts.get("data", []))
     integers = {d.name for d in data + block_declarations(parts.get("transformed data", [])) if d.base_type == "int"}
     user_kinds = {header["name"]: header["kind"] for line in parts.get("functions", []) if (header := _FUNCTION_HEADER.match(line))}
     found_likelihood = False
-    for line in parts.get("model", []):
+    for index, line in enumerate(parts.get("model", [])):
         densities: list[tuple[str, str, str]] = []
         statement = TILDE.match(line)
-        if statement:
+        if statement and reading.variate_is_data(index, statement["lhs"]):
             dist = statement["dist"]
             kind = user_kinds.get(dist, "lpmf" if dist in DISCRETE else "lpdf")
             densities.append((dist, kind, statement["lhs"]))
         term = re.match(r"^\s*target \+= (.*);$", line)
         if term:
-            densities += density_calls(term.group(1))
-            found_likelihood |= any(is_likelihood_term(t, names) for _, t in split_terms(term.group(1)))
+            terms = reading.terms(index, term.group(1))
+            found_likelihood |= any(reading.term_is_likelihood(text, record) for _, text, record in terms)
+            data_calls = {
+                call.function for _, _, record in terms for call in record.densities
+                if not call.variate_depends_on_parameters and call.variate_names & reading.names.data_like
+            }  # fmt: skip
+            densities += [call for call in density_calls(term.group(1)) if f"{call[0]}_{call[1]}" in data_calls]
         for dist, kind, variate in densities:
-            if not is_data_variate(variate, names):
-                continue
             found_likelihood = True
             single = _INDEXED_NAME.match(variate.strip())
             if single and single["name"] in integers and kind in ("lpdf", "lupdf"):

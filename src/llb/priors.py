@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .likelihood import (
-    LIKELIHOOD_FLAG, add_jacobians, classify_names, single_definitions, data_transformations, density_calls, incomparable_likelihood, is_likelihood_term, switch_likelihood,
+    LIKELIHOOD_FLAG, ModelReading, add_jacobians, single_definitions, data_transformations, density_calls, incomparable_likelihood, read_model, switch_likelihood,
     unnormalised_user_likelihood, user_densities, without_indices,
 )  # fmt: skip
-from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, enclosing_loops, evaluate_int, matching, mentions, number, replace_block, split_terms, split_top_level
+from .stan_ast import AstFormatError
+from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, enclosing_loops, evaluate_int, matching, mentions, number, replace_block, split_top_level
 from .toolchain import Toolchain
 from .validate import canonical_form
 
@@ -209,12 +210,16 @@ def check_priors(
         return PriorCheck(False, str(error), source)
     parts = blocks(canonical)
     parameters = {d.name: d for d in block_declarations(parts.get("parameters", []))}
-    user_likelihood = unnormalised_user_likelihood(parts)
+    try:
+        reading = read_model(canonical, toolchain=toolchain)
+        user_likelihood = unnormalised_user_likelihood(parts, reading)
+    except AstFormatError as error:
+        return PriorCheck(False, f"llb cannot read stanc's parse of the program ({error}), so it cannot check its prior", source)
     if user_likelihood is not None:
         return PriorCheck(False, user_likelihood, source, refusal=IMPROPER_LIKELIHOOD)
     if not parameters:
         return PriorCheck(True, None, source)
-    names = classify_names(parts)
+    names = reading.names
     observed = _observed_names(parts, names)
     data = _with_transformed_sizes(parts, data)
     scalars = {
@@ -240,7 +245,7 @@ def check_priors(
             doubt(f"unit_vector {name}")
 
     has_prior: set[str] = set()  # parameters with a prior term, proven normalised or not
-    refused = _target_terms(model_lines, names, observed, doubt, lambda term: has_prior.update(n for n in parameters if mentions(term, n)))
+    refused = _target_terms(model_lines, reading, observed, doubt, lambda term: has_prior.update(n for n in parameters if mentions(term, n)))
     if refused is not None:
         return PriorCheck(False, refused, source)
 
@@ -263,7 +268,8 @@ def check_priors(
         lhs, dist = statement["lhs"], statement["dist"]
         name = _lhs_variable(lhs, parameters)
         if name is None:
-            involved = sorted(n for n in names.tainted if mentions(lhs, n))
+            record = reading.statements[index]
+            involved = sorted(n for n in record.variate_names if n not in names.data_like) if record.variate_depends_on_parameters else []
             if involved and any(mentions(without_indices(lhs), n) for n in observed):
                 return PriorCheck(
                     False,
@@ -370,7 +376,7 @@ def check_priors(
         )
 
     jacobians, incomparable = data_transformations(parts)
-    not_comparable = incomparable_likelihood(parts)
+    not_comparable = incomparable_likelihood(parts, reading)
     if not_comparable is not None:
         if not allow_incomparable:
             return PriorCheck(False, not_comparable, source, refusal=INCOMPARABLE)
@@ -387,7 +393,7 @@ def check_priors(
     rewritten = new_lines != original_lines or bool(jacobians)
     program = add_jacobians(replace_block(canonical, "model", new_lines) if "model" in parts else canonical, jacobians)
     if unproven or switch:
-        switched, why = switch_likelihood(program)
+        switched, why = switch_likelihood(program, toolchain=toolchain)
         if switched is None and unproven:
             return PriorCheck(
                 False,
@@ -467,7 +473,7 @@ def _observed_names(parts: dict[str, list[str]], names) -> set[str]:
     return set(names.data_like) - sizes
 
 
-def _target_terms(model_lines: list[str], names, observed: set[str], doubt, prior_term) -> str | None:
+def _target_terms(model_lines: list[str], reading: ModelReading, observed: set[str], doubt, prior_term) -> str | None:
     """Check every term added to ``target``: why the program is refused, or None.
 
     A density of the data is the likelihood. A log density of parameters is a prior term (checked
@@ -476,14 +482,14 @@ def _target_terms(model_lines: list[str], names, observed: set[str], doubt, prio
     by hand, or a constant) has no normalisation anyone can check, so it is refused.
     """
     log_densities = _log_density_names(model_lines)
-    for line in model_lines:
+    for index, line in enumerate(model_lines):
         term_match = re.match(r"^\s*target \+= (.*);$", line)
         if not term_match:
             continue
-        for _, term in split_terms(term_match.group(1)):
-            if is_likelihood_term(term, names) or _is_log_density(term, log_densities):
+        for _, term, record in reading.terms(index, term_match.group(1)):
+            if reading.term_is_likelihood(term, record) or _is_log_density(term, log_densities):
                 continue
-            if any(mentions(term, n) for n in observed) or not any(mentions(term, n) for n in names.tainted):
+            if any(mentions(term, n) for n in observed) or not record.depends_on_parameters:
                 return (
                     f"`{line.strip()}` adds a term that is not a log density function (no _lpdf/_lpmf call), so its "
                     "normalising constant is unknown and the marginal likelihood would be wrong; state priors and "

@@ -1,0 +1,173 @@
+"""Read stanc's own parse of a program: what each density statement of the model block is a density
+of, as stanc's type checker sees it.
+
+``stanc --debug-decorated-ast`` prints the program's syntax tree as an S-expression in which every
+expression carries its type and its "ad level": ``DataOnly`` when its value depends on data and
+constants alone, ``AutoDiffable`` when it depends on a parameter. Which statements are the
+likelihood (densities of the data) and which the prior rests on that distinction, so llb takes it
+from stanc rather than from its own reading of the text. The tree's format is stanc's (pinned,
+2.35); tests/test_stan_ast.py guards it.
+
+The records are in source order, one per ``~`` or ``target +=`` statement of the model block,
+which is also the order of those statements in stanc's canonical form (priors.py and
+likelihood.py pair them up by position).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from .process import run_command
+from .toolchain import Toolchain, find_toolchain
+from .validate import STANC_TIMEOUT
+
+Sexp = Any  # a str atom or a list of Sexp
+_TOKEN = re.compile(r'\(|\)|"(?:[^"\\]|\\.)*"|[^\s()]+')
+
+
+class AstFormatError(ValueError):
+    """stanc's tree does not have the shape llb reads (a stanc version llb does not know)."""
+
+
+@dataclass(frozen=True)
+class DensityCall:
+    """A call ``f_lpdf(x | ...)`` (or ``_lpmf``, ``_lcdf``, ``_lccdf``) inside an expression."""
+
+    function: str  # e.g. "normal_lpdf"
+    user_defined: bool
+    variate_depends_on_parameters: bool
+    variate_names: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of the sum added by ``target +=`` (the sum split at its top-level + and -)."""
+
+    depends_on_parameters: bool
+    names: frozenset[str]
+    densities: tuple[DensityCall, ...]
+
+
+@dataclass(frozen=True)
+class DensityStatement:
+    """A ``~`` statement (``kind`` "tilde") or a ``target +=`` statement (``kind`` "target")."""
+
+    kind: str
+    distribution: str | None  # the ~ statement's distribution ("normal"), None for target +=
+    variate_depends_on_parameters: bool  # the ~ statement's left side; for target +=, the whole sum
+    variate_names: frozenset[str]
+    terms: tuple[Term, ...] = ()
+
+
+def parse_sexp(text: str) -> Sexp:
+    """The S-expression in ``text`` as nested lists of atoms (strings)."""
+    stack: list[list[Sexp]] = [[]]
+    for token in _TOKEN.findall(text):
+        if token == "(":
+            stack.append([])
+        elif token == ")":
+            if len(stack) == 1:
+                raise AstFormatError("unbalanced parentheses in stanc's syntax tree")
+            done = stack.pop()
+            stack[-1].append(done)
+        else:
+            stack[-1].append(token)
+    if len(stack) != 1 or len(stack[0]) != 1:
+        raise AstFormatError("stanc's syntax tree is not one expression")
+    return stack[0][0]
+
+
+def decorated_ast(source: str, *, toolchain: Toolchain | None = None) -> Sexp:
+    """stanc's decorated syntax tree of ``source`` (which must be a valid program)."""
+    toolchain = toolchain or find_toolchain()
+    with tempfile.TemporaryDirectory(prefix="llb-ast-") as tmp:
+        (Path(tmp) / "program.stan").write_text(source)
+        result = run_command([toolchain.stanc, "--debug-decorated-ast", "program.stan"], cwd=tmp, timeout=STANC_TIMEOUT)
+    if not result.ok:
+        raise AstFormatError(f"stanc could not print the program's syntax tree: {result.stderr.strip()[:200]}")
+    return parse_sexp(result.stdout)
+
+
+def model_density_statements(tree: Sexp) -> list[DensityStatement]:
+    """Every ``~`` and ``target +=`` statement of the model block, in source order."""
+    model = _field(tree, "modelblock")
+    return [_statement(node) for node in _preorder(model) if isinstance(node, list) and node and node[0] in ("Tilde", "TargetPE")]
+
+
+def read_density_statements(source: str, *, toolchain: Toolchain | None = None) -> list[DensityStatement]:
+    return model_density_statements(decorated_ast(source, toolchain=toolchain))
+
+
+# -- reading the tree ----------------------------------------------------------------------------
+def _preorder(node: Sexp) -> Iterator[Sexp]:
+    yield node
+    if isinstance(node, list):
+        for child in node:
+            yield from _preorder(child)
+
+
+def _field(node: Sexp, name: str) -> Sexp:
+    """The value of ``(name value)`` among the children of ``node``."""
+    if isinstance(node, list):
+        for child in node:
+            if isinstance(child, list) and child and child[0] == name:
+                return child[1] if len(child) == 2 else child[1:]
+    raise AstFormatError(f"stanc's syntax tree has no {name} where llb expects one")
+
+
+def _expression(node: Sexp) -> tuple[Sexp, bool]:
+    """(the expression, whether it depends on parameters) of ``((expr E) (emeta (... (ad_level L) ...)))``."""
+    try:
+        expr, meta = _field(node, "expr"), _field(node, "emeta")
+        level = _field(meta, "ad_level")
+    except AstFormatError:
+        raise
+    if level not in ("DataOnly", "AutoDiffable"):
+        raise AstFormatError(f"unknown ad_level {level!r} in stanc's syntax tree")
+    return expr, level == "AutoDiffable"
+
+
+def _names(node: Sexp) -> frozenset[str]:
+    found = set()
+    for item in _preorder(node):
+        if isinstance(item, list) and len(item) >= 2 and item[0] == "Variable" and isinstance(item[1], list):
+            found.add(_field(item[1], "name"))
+    return frozenset(found)
+
+
+def _density_calls(node: Sexp) -> tuple[DensityCall, ...]:
+    calls = []
+    for item in _preorder(node):
+        if isinstance(item, list) and len(item) == 4 and item[0] == "CondDistApp":
+            origin, function, arguments = item[1], _field(item[2], "name"), item[3]
+            if not arguments:
+                raise AstFormatError(f"{function} has no arguments in stanc's syntax tree")
+            variate, depends = _expression(arguments[0])
+            user = isinstance(origin, list) and origin[:1] == ["UserDefined"]
+            calls.append(DensityCall(function, user, depends, _names(variate)))
+    return tuple(calls)
+
+
+def _terms(node: Sexp) -> list[Sexp]:
+    """The top-level terms of a sum: ``a - b + c`` gives the expression nodes of a, b and c."""
+    expr, _ = _expression(node)
+    if isinstance(expr, list) and len(expr) == 4 and expr[0] == "BinOp" and expr[2] in ("Plus", "Minus"):
+        return _terms(expr[1]) + _terms(expr[3])
+    return [node]
+
+
+def _statement(node: list[Sexp]) -> DensityStatement:
+    if node[0] == "Tilde":
+        variate, depends = _expression(_field(node, "arg"))
+        distribution = _field(_field(node, "distribution"), "name")
+        return DensityStatement("tilde", distribution, depends, _names(variate))
+    whole, depends = _expression(node[1])
+    terms = []
+    for term_node in _terms(node[1]):
+        expr, term_depends = _expression(term_node)
+        terms.append(Term(term_depends, _names(expr), _density_calls(expr)))
+    return DensityStatement("target", None, depends, _names(whole), tuple(terms))
