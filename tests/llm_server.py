@@ -3,7 +3,10 @@
 Each request is answered by the next action of the script (the last one repeats):
 - ("reply", n_or_None): n completions from the reply pool (None: as many as the request's ``n``);
 - ("status", code, headers): an error answer with that HTTP status;
-- ("drop",): close the connection without answering.
+- ("drop",): close the connection without answering;
+- ("hang", seconds): accept the request and send nothing for that long (then close);
+- ("html",): answer 200 with an HTML page, as a web server or proxy at the wrong URL does;
+- ("truncate",): start a chat completion and close the connection halfway through it.
 Every request body is recorded in ``requests``.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -22,6 +26,7 @@ class FakeLLMServer:
         self.script = list(script or [("reply", None)])
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._stop = threading.Event()  # ends hanging requests when the server shuts down
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +38,29 @@ class FakeLLMServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 action = server._next_action(body, self.path, {k.lower(): v for k, v in self.headers.items()})
                 if action[0] == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if action[0] == "hang":
+                    server._stop.wait(action[1])
+                    self.close_connection = True
+                    return
+                if action[0] == "html":
+                    page = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body>It works!</body></html>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return
+                if action[0] == "truncate":
+                    payload = b'{"id": "chatcmpl-test", "object": "chat.completion", "choices": [{"index": 0, "mess'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload) * 4))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    self.wfile.flush()
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
@@ -84,5 +112,6 @@ class FakeLLMServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
         self._server.shutdown()
         self._server.server_close()

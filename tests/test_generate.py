@@ -111,6 +111,44 @@ def test_configuration_errors_are_one_line(messages, cache, status, expected):
     assert expected in str(error.value) and "\n" not in str(error.value)
 
 
+def test_a_hung_server_ends_in_one_line_within_the_timeouts(messages, cache):
+    with FakeLLMServer([VALID], script=[("hang", 60)]) as server:
+        backend = backend_for(server, timeout=1.0, retry_budget=2.5)
+        start = time.perf_counter()
+        with pytest.raises(LlmError) as error:
+            generate_replies(messages, backend=backend, n_models=1, cache=cache)
+        seconds = time.perf_counter() - start
+    message = str(error.value)
+    assert "accepted the connection but sent no answer within 1 s" in message and "--llm-timeout" in message and "\n" not in message
+    assert 1.0 <= seconds < 6.0  # one timeout, one retry, then the budget is spent
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "action, expected",
+    [
+        (("html",), "did not answer with an OpenAI chat completion (it sent '<!DOCTYPE html>"),
+        (("truncate",), "closed the connection before finishing its answer"),
+    ],
+)
+def test_answers_that_are_not_chat_completions_are_one_line(messages, cache, action, expected):
+    with FakeLLMServer([VALID], script=[action]) as server:
+        with pytest.raises(LlmError) as error:
+            generate_replies(messages, backend=backend_for(server, retry_budget=3.0), n_models=1, cache=cache)
+    assert expected in str(error.value) and "\n" not in str(error.value)
+
+
+def test_timeouts_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LLB_LLM_TIMEOUT", "42")
+    monkeypatch.setenv("LLB_LLM_CONNECT_TIMEOUT", "3")
+    monkeypatch.setenv("LLB_LLM_RETRY_BUDGET", "99")
+    backend = OpenAIBackend(base_url="http://127.0.0.1:9/v1", api_key="x")
+    assert (backend.timeout, backend.connect_timeout, backend.retry_budget) == (42.0, 3.0, 99.0)
+    monkeypatch.setenv("LLB_LLM_TIMEOUT", "soon")
+    with pytest.raises(LlmError, match="LLB_LLM_TIMEOUT='soon' is not a number of seconds"):
+        OpenAIBackend(base_url="http://127.0.0.1:9/v1", api_key="x")
+
+
 def test_unreachable_server(messages, cache):
     backend = OpenAIBackend(base_url="http://127.0.0.1:9/v1", api_key="x", max_retries=0, timeout=5)
     with pytest.raises(LlmError, match=r"cannot reach an LLM server at http://127.0.0.1:9/v1"):
@@ -169,6 +207,15 @@ def test_unreachable_server_from_the_command_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach an LLM server at http://127.0.0.1:9/v1" in lines[0]
     assert time.perf_counter() - start < 120
+
+
+def test_a_hung_server_from_the_command_line_shows_progress_and_one_line(tmp_path):
+    with FakeLLMServer([VALID], script=[("hang", 60)]) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "LLB_REPLY_CACHE": str(tmp_path), "LLB_LLM_RETRY_BUDGET": "1.5"}
+        result = llb("run", EXAMPLE, "--n-models", "2", "--llm-timeout", "1", "--out", tmp_path / "run", env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "sent no answer within 1 s" in lines[0]
 
 
 def test_llb_prompt_prints_the_messages():

@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--temperature", type=float, default=1.0, help="LLM sampling temperature (default 1: the model's own distribution)")
     run.add_argument("--max-tokens", type=int, default=2048, help="longest reply, in tokens")
     run.add_argument("--concurrency", type=int, default=4, help="LLM requests in flight at once")
+    run.add_argument(
+        "--llm-timeout", type=float, default=None, metavar="SECONDS",
+        help="seconds the LLM server may take to answer one request (default $LLB_LLM_TIMEOUT or 180)",
+    )  # fmt: skip
     run.add_argument("--out", type=Path, help="run folder (default llb-runs/<problem name>); an existing run continues")
     _add_fit_options(run)
     run.add_argument("--workers", type=int, default=None, help="programs fitted at once on this machine (default: the number of CPUs)")
@@ -233,15 +237,22 @@ def _ask_llm(problem, args: argparse.Namespace):
     from .generate import OpenAIBackend, ReplyCache, generate_replies
     from .prompt import build_messages
     from .run import candidates_from_replies
-    backend = OpenAIBackend()
+    if args.llm_timeout is not None and not args.llm_timeout > 0:
+        raise LlbError(f"--llm-timeout must be a positive number of seconds, not {args.llm_timeout:g}")
+    backend = OpenAIBackend(timeout=args.llm_timeout)
     model = args.model or os.environ.get("LLB_MODEL") or "gpt-4o-mini"
     n_models = args.n_models or DEFAULT_N_MODELS
     counts = {"cached": 0, "new": 0}
+    started = time.monotonic()
+
+    def waiting() -> str:
+        done = counts["cached"] + counts["new"]
+        return f"waiting for the LLM ({model} at {backend.base_url}): {done} of {n_models} replies, {time.monotonic() - started:.0f} s"
 
     def progress(reply) -> None:
         counts["cached" if reply.cached else "new"] += 1
 
-    with console.status(f"asking {model} at {backend.base_url} for {n_models} programs", spinner="dots") if not args.quiet else contextlib.nullcontext():
+    with _ticking_status(waiting, quiet=args.quiet):
         replies = generate_replies(
             build_messages(problem),
             backend=backend,
@@ -255,6 +266,30 @@ def _ask_llm(problem, args: argparse.Namespace):
         )
     origin = f"{n_models} replies from {model} at {backend.base_url} ({counts['new']} new, {counts['cached']} from the reply cache)"
     return candidates_from_replies((reply.index, reply.text) for reply in replies), origin
+
+
+@contextlib.contextmanager
+def _ticking_status(text, *, quiet: bool):
+    """A console status line that ``text()`` rewrites every second (nothing when ``quiet``)."""
+    if quiet:
+        yield
+        return
+    import threading
+
+    stop = threading.Event()
+    with console.status(text(), spinner="dots") as status:
+
+        def tick() -> None:
+            while not stop.wait(1.0):
+                status.update(text())
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -3,8 +3,9 @@
 The backend speaks the OpenAI chat-completions protocol through the ``openai`` SDK, so it works with
 OpenAI and with OpenAI-compatible servers (vLLM, llama.cpp's server, Ollama, LM Studio), configured by
 the standard ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``. It asks for ``n`` completions per request
-and, when a server returns fewer (llama.cpp's ignores ``n``), asks again for the rest. The SDK retries
-429s, 5xx answers, timeouts and dropped connections with exponential backoff.
+and, when a server returns fewer (llama.cpp's ignores ``n``), asks again for the rest. Waits are
+bounded (connect and read timeouts, a total retry budget per request); 429s, 5xx answers, timeouts
+and dropped connections are retried with backoff.
 
 Reply i of a problem is cached under a key made of the backend, the model, the exact messages, the
 temperature and i: a rerun asks for nothing, and a larger ``--n-models`` asks only for the new
@@ -53,10 +54,45 @@ def llm_configured() -> bool:
     return bool(os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY"))
 
 
-class OpenAIBackend:
-    """Chat completions through the ``openai`` SDK."""
+DEFAULT_CONNECT_TIMEOUT = 10.0  # seconds to open a connection ($LLB_LLM_CONNECT_TIMEOUT)
+DEFAULT_READ_TIMEOUT = 180.0  # seconds a server may take to answer one request ($LLB_LLM_TIMEOUT, --llm-timeout)
+DEFAULT_RETRY_BUDGET = 600.0  # seconds one request may take, its retries included ($LLB_LLM_RETRY_BUDGET)
+MAX_ATTEMPTS = 4
 
-    def __init__(self, *, base_url: str | None = None, api_key: str | None = None, timeout: float = 300.0, max_retries: int = 5) -> None:
+
+def _seconds_from_env(name: str, default: float) -> float:
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise LlmError(f"{name}={text!r} is not a number of seconds; set it to, say, {default:g}") from None
+    if not value > 0:
+        raise LlmError(f"{name} must be a positive number of seconds, not {text!r}")
+    return value
+
+
+class OpenAIBackend:
+    """Chat completions through the ``openai`` SDK, with bounded waits.
+
+    A connection must open within ``connect_timeout`` seconds and a request be answered within
+    ``timeout``; connection failures, timeouts, 429s and 5xx answers are retried with backoff
+    (honouring Retry-After) at most ``MAX_ATTEMPTS`` times and only while ``retry_budget`` seconds
+    have not passed since the request started. Anything that is not a chat completion (an HTML page,
+    a body cut short) is a one-line LlmError.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        retry_budget: float | None = None,
+        max_retries: int = MAX_ATTEMPTS - 1,
+    ) -> None:
         try:
             import openai
         except ImportError:  # pragma: no cover - it is a dependency
@@ -65,29 +101,83 @@ class OpenAIBackend:
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
         key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"  # local servers need no key
         self.identity = f"openai-chat:{self.base_url.rstrip('/')}"
-        self._client = openai.OpenAI(base_url=self.base_url, api_key=key, timeout=timeout, max_retries=max_retries)
+        self.timeout = timeout if timeout is not None else _seconds_from_env("LLB_LLM_TIMEOUT", DEFAULT_READ_TIMEOUT)
+        self.connect_timeout = connect_timeout if connect_timeout is not None else _seconds_from_env("LLB_LLM_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
+        self.retry_budget = retry_budget if retry_budget is not None else _seconds_from_env("LLB_LLM_RETRY_BUDGET", DEFAULT_RETRY_BUDGET)
+        self.attempts = max(1, max_retries + 1)
+        self._client = openai.OpenAI(
+            base_url=self.base_url, api_key=key, timeout=openai.Timeout(self.timeout, connect=self.connect_timeout), max_retries=0
+        )
 
     def complete(self, messages: Sequence[dict[str, str]], *, model: str, n: int, temperature: float, max_tokens: int) -> list[str]:
-        openai = self._openai
+        start = time.monotonic()
+        for attempt in range(self.attempts):
+            try:
+                response = self._client.chat.completions.create(
+                    model=model, messages=list(messages), n=n, temperature=temperature, max_tokens=max_tokens  # type: ignore[arg-type]
+                )
+                return self._completions(response)
+            except self._openai.APIError as error:
+                failure, wait = self._describe(error, model)
+            remaining = self.retry_budget - (time.monotonic() - start)
+            if wait is None or attempt + 1 >= self.attempts or remaining <= wait:
+                raise LlmError(failure) from None
+            logger.info("%s; retrying in %.1f s", failure, wait)
+            time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _completions(self, response: object) -> list[str]:
+        """The texts of a chat completion; LlmError for any other answer."""
         try:
-            response = self._client.chat.completions.create(
-                model=model, messages=list(messages), n=n, temperature=temperature, max_tokens=max_tokens  # type: ignore[arg-type]
+            choices = response.choices  # type: ignore[attr-defined]
+            return [choice.message.content or "" for choice in choices]
+        except (AttributeError, TypeError):
+            start = _short(response if isinstance(response, str) else repr(response), 60)
+            raise LlmError(
+                f"the server at {self.base_url} did not answer with an OpenAI chat completion (it sent {start!r}); "
+                "check OPENAI_BASE_URL (for most servers it ends in /v1)"
+            ) from None
+
+    def _describe(self, error: Exception, model: str) -> tuple[str, float | None]:
+        """(one-line reason, seconds to wait before retrying, or None if retrying cannot help)."""
+        openai = self._openai
+        url = self.base_url
+        if isinstance(error, openai.AuthenticationError):
+            return f"the LLM server at {url} rejected the API key; set OPENAI_API_KEY to a valid key", None
+        if isinstance(error, openai.NotFoundError):
+            return f"the LLM server at {url} does not know the model {model!r}; choose another with --model", None
+        if isinstance(error, openai.PermissionDeniedError):
+            return f"the API key may not use the model {model!r} at {url}", None
+        if isinstance(error, openai.APITimeoutError):
+            reason = (
+                f"the LLM server at {url} accepted the connection but sent no answer within {self.timeout:g} s (hung or overloaded?); "
+                "raise --llm-timeout (or LLB_LLM_TIMEOUT) if the model is just slow"
             )
-        except openai.AuthenticationError:
-            raise LlmError(f"the LLM server at {self.base_url} rejected the API key; set OPENAI_API_KEY to a valid key") from None
-        except openai.NotFoundError:
-            raise LlmError(f"the LLM server at {self.base_url} does not know the model {model!r}; choose another with --model") from None
-        except openai.PermissionDeniedError:
-            raise LlmError(f"the API key may not use the model {model!r} at {self.base_url}") from None
-        except openai.RateLimitError:
-            raise LlmError(f"the LLM server at {self.base_url} kept answering 429 (rate limit); try again later or lower --concurrency") from None
-        except openai.APITimeoutError:
-            raise LlmError(f"the LLM server at {self.base_url} did not answer in time; try again or raise the timeout") from None
-        except openai.APIConnectionError:
-            raise LlmError(f"cannot reach an LLM server at {self.base_url}; check OPENAI_BASE_URL and that the server is running") from None
-        except openai.APIStatusError as error:
-            raise LlmError(f"the LLM server at {self.base_url} answered {error.status_code}: {_short(error.message)}") from None
-        return [choice.message.content or "" for choice in response.choices]
+            return reason, 1.0
+        if isinstance(error, openai.APIConnectionError):
+            cause = error.__cause__
+            if cause is not None and type(cause).__name__ in ("RemoteProtocolError", "ReadError"):
+                return f"the LLM server at {url} closed the connection before finishing its answer", 1.0
+            return f"cannot reach an LLM server at {url}; check OPENAI_BASE_URL and that the server is running", 1.0
+        if isinstance(error, openai.APIStatusError):
+            retry = error.status_code == 429 or error.status_code >= 500
+            wait = _retry_after(error.response.headers) if retry else None
+            if error.status_code == 429:
+                return f"the LLM server at {url} kept answering 429 (rate limit); try again later or lower --concurrency", wait
+            return f"the LLM server at {url} answered {error.status_code}: {_short(error.message)}", wait
+        if isinstance(error, openai.APIResponseValidationError):
+            return f"the server at {url} did not answer with an OpenAI chat completion; check OPENAI_BASE_URL", None
+        return f"the LLM request to {url} failed: {_short(str(error))}", None
+
+
+def _retry_after(headers) -> float:
+    """Seconds the server asks to wait (Retry-After-Ms or Retry-After), else 1 s; at most 60 s."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return min(60.0, max(0.0, float(headers.get(name)) * scale))
+        except (TypeError, ValueError):
+            continue
+    return 1.0
 
 
 def _short(text: str, limit: int = 200) -> str:
