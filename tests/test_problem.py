@@ -101,7 +101,6 @@ def test_load_problem_accepts_a_string_path(tmp_path):
         ("array[num_flips] vector<lower=0>[2] v;", "v", "vector", ("num_flips", "2"), (5, 2)),
         ("vector[K] unknown_size;", "unknown_size", "vector", ("K",), None),
         ("vector[num_flips + 1] expression_size;", "expression_size", "vector", ("num_flips + 1",), None),
-        ("array[y] real not_an_int_size;", "not_an_int_size", "real", ("y",), None),
     ],
 )
 def test_goal_is_parsed_and_its_shape_comes_from_the_data(tmp_path, goal, name, type_, dims, shape):
@@ -129,12 +128,12 @@ def test_declarations_are_inferred_from_the_data(tmp_path):
     assert problem.declarations_inferred
     assert problem.data_declarations.splitlines() == [
         "int num_flips;",
-        "array[num_flips] int y;",
-        "array[num_flips] real x;",
-        "array[num_flips, two] int grid;",
         "int two;",
         "real scale;",
         "real whole_float;",  # 4.0 in JSON is a real
+        "array[num_flips] int y;",  # arrays after the scalars their sizes name
+        "array[num_flips] real x;",
+        "array[num_flips, two] int grid;",
         "array[num_flips] real mixed;",
         "array[4] int long;",  # no int variable equals 4
     ]
@@ -149,8 +148,8 @@ def test_inferred_size_names_prefer_the_first_matching_variable(tmp_path):
     assert declarations.splitlines() == [
         "int num_flips;",
         "int num_heads;",
-        "array[num_flips] int y;",
         "int negative;",
+        "array[num_flips] int y;",
         "array[0] int empty;",
     ]
 
@@ -241,6 +240,35 @@ def test_goal_that_is_not_one_declaration(tmp_path, goal):
     root = make_problem(tmp_path / "p", toml_with(goal=goal))
     message = load_error(root, ProblemError)
     assert "`goal`" in message and "one Stan declaration" in message and str(root / "problem.toml") in message
+
+
+@pytest.mark.parametrize(
+    "goal, words",
+    [
+        ('"vector<lower=0> bias;"', "is not a valid Stan declaration"),  # no size: not Stan
+        ('"array[scale] real w;"', "Array sizes must be of type int"),
+        ('"real<lower=0 upper=1> p;"', "is not a valid Stan declaration"),
+    ],
+)
+def test_goal_is_checked_by_stanc(tmp_path, goal, words):
+    root = make_problem(tmp_path / "p", toml_with(goal=goal), {"num_flips": 5, "num_heads": 3, "scale": 2.5})
+    message = load_error(root, ProblemError)
+    assert "`goal`" in message and words in message and str(root / "problem.toml") in message and "\n" not in message
+
+
+def test_data_declarations_are_checked_by_stanc(tmp_path):
+    root = make_problem(tmp_path / "p", toml_with(declarations="int N; vector[N] y"), {"N": 2, "y": [1.0, 2.0]})
+    message = load_error(root, ProblemError)
+    assert "`data_declarations`" in message and "not valid Stan declarations" in message
+
+
+def test_problem_toml_that_is_not_utf8_or_is_a_folder(tmp_path):
+    root = make_problem(tmp_path / "p")
+    (root / "problem.toml").write_bytes(b'text = "caf\xe9"\ngoal = "real x;"\n')
+    assert "is not a UTF-8 text file" in load_error(root, ProblemError)
+    (root / "problem.toml").unlink()
+    (root / "problem.toml").mkdir()
+    assert "is a folder, not a problem.toml" in load_error(root, ProblemError)
 
 
 def test_missing_data_json(tmp_path):

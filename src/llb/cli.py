@@ -26,7 +26,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's usage block
-        err_console.print(f"llb: error: {message} (see `llb {self.prog.split()[-1]} --help`)", markup=False)
+        err_console.print(f"llb: error: {message} (see `{self.prog} --help`)", markup=False)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -128,17 +128,32 @@ def _settings(args: argparse.Namespace):
     )
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: every child is stopped and the run folder stays resumable."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="llb: %(message)s")
+    if threading_main():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.handler(args))
     except LlbError as error:
         err_console.print(f"llb: error: {error}", markup=False, soft_wrap=True)
         return EXIT_USAGE
+    except Terminated:
+        err_console.print("llb: terminated; run the same command again to continue", markup=False)
+        return 143
     except KeyboardInterrupt:
-        err_console.print("llb: interrupted", markup=False)
+        err_console.print("llb: interrupted; run the same command again to continue", markup=False)
         return 130
     except Exception as error:  # a bug in llb, not a user mistake: one line unless -v asks for more
         if args.verbose:
@@ -147,15 +162,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
+def threading_main() -> bool:
+    """Whether this is the main thread (only it may install signal handlers)."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
 def _read_program(path: Path) -> str:
-    if not path.exists():
-        raise LlbError(f"program file {path} does not exist")
-    if path.is_dir():
-        raise LlbError(f"{path} is a folder; give the path of a .stan file")
-    try:
-        return path.read_text()
-    except UnicodeDecodeError:
-        raise LlbError(f"{path} is not a UTF-8 text file") from None
+    from .files import read_text_file
+
+    return read_text_file(path, error=LlbError, what="Stan program")
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -175,14 +192,21 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .generate import llm_configured
     from .problem import load_problem
-    from .run import read_program_folder, run_problem
+    from .run_folder import claim_run_folder
 
     problem = load_problem(args.problem)
     settings = _settings(args)
     if args.n_models is not None and args.n_models < 1:
         raise LlbError("--n-models must be at least 1")
+    out = args.out or Path("llb-runs") / args.problem.resolve().name
+    with claim_run_folder(out):
+        return _run_claimed(args, problem, settings, out)
+
+
+def _run_claimed(args: argparse.Namespace, problem, settings, out: Path) -> int:
+    from .generate import llm_configured
+    from .run import read_program_folder, run_problem
     if args.programs is not None:
         candidates = read_program_folder(args.programs)[: args.n_models]
         origin = f"{len(candidates)} programs from {args.programs} (no LLM asked)"
@@ -196,7 +220,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
             f"no candidate programs: set OPENAI_BASE_URL (and OPENAI_API_KEY) to ask an LLM, pass --programs DIR, "
             f"or put .stan files in {args.problem / 'programs'}"
         )
-    out = args.out or Path("llb-runs") / args.problem.resolve().name
     if not args.quiet:
         console.print(f"problem: {problem.root}  goal: {problem.goal.declaration_text()}", markup=False)
         if problem.declarations_inferred:
@@ -294,7 +317,12 @@ def _ticking_status(text, *, quiet: bool):
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
+    from .run_folder import LEGACY_MANIFEST, MANIFEST
 
+    if not args.run_dir.is_dir():
+        raise LlbError(f"{args.run_dir} is not a folder; give the folder of a finished `llb run`")
+    if not (args.run_dir / MANIFEST).exists() and not (args.run_dir / LEGACY_MANIFEST).exists():
+        raise LlbError(f"{args.run_dir} is not an llb run folder (it has no {MANIFEST}); give the folder of a finished `llb run`")
     console.print(f"wrote {write_report(args.run_dir)}", markup=False)
     return 0
 

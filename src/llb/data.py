@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from .files import read_text_file
 from .errors import DataError
 from .validate import ProgramInfo
 
@@ -19,14 +20,11 @@ from .validate import ProgramInfo
 def load_data(path: str | Path) -> dict[str, Any]:
     """Read a Stan JSON data file into a dict; malformed files give a one-line DataError."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"data file {path} does not exist")
+    text = read_text_file(path, error=DataError, what="data file")
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise DataError(f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{path} is not a UTF-8 text file") from None
     if not isinstance(data, dict):
         raise DataError(f"{path} must hold a JSON object mapping variable names to values")
     return data

@@ -30,6 +30,7 @@ from typing import Any, Iterable, Iterator, Protocol
 
 from .compile import MAX_COMPILE_JOBS, usable_cpus
 from .fit import FitSettings, Goal, fit_program
+from .process import die_with_parent
 
 DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
 DEFAULT_MEMORY = 8 * 2**30  # bytes of address space per program (the C++ compiler needs ~2 GB)
@@ -90,19 +91,9 @@ def fit_task(task: ProgramTask) -> TaskResult:
     return _result_from_report(task, report)
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies, so a killed run leaves no worker behind."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _child(task: ProgramTask, limits: Limits, connection: multiprocessing.connection.Connection) -> None:
     os.setsid()  # its own process group: the parent can kill it together with any compiler it started
-    _die_with_parent()
+    die_with_parent()
     if limits.memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -128,7 +119,7 @@ def _context():
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["llb.execute", "llb.fit", "numpy", "scipy.stats", "scipy.special"])
+        _CONTEXT.set_forkserver_preload(["llb._forkserver_guard", "llb.execute", "llb.fit", "numpy", "scipy.stats", "scipy.special"])
     return _CONTEXT
 
 
@@ -208,7 +199,7 @@ def fit_contained(task: ProgramTask, limits: Limits = Limits()) -> TaskResult:
 
 def _fit_in_subprocess(task: ProgramTask, limits: Limits) -> TaskResult:
     def limit_child() -> None:
-        _die_with_parent()
+        die_with_parent()
         if limits.memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

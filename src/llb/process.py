@@ -7,7 +7,9 @@ what ran, what failed and what it printed.
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import logging
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -17,6 +19,18 @@ from typing import Sequence
 logger = logging.getLogger("llb.process")
 
 _TRANSCRIPT_LIMIT = 200_000  # characters kept of each stream
+_PR_SET_PDEATHSIG = 1
+try:  # looked up once here: a forked child about to exec must not load libraries
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process (SIGKILL) when the thread that started it ends, so that a
+    killed llb leaves no compiler, stanc or worker running. Safe to call between fork and exec."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,7 @@ def run_command(
             errors="replace",
             timeout=timeout,
             stdin=None if input_text is not None else subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
     except subprocess.TimeoutExpired as expired:
         return CommandResult(

@@ -29,6 +29,7 @@ from .compile import normalise_source
 from .errors import LlbError
 from .execute import Executor, LocalExecutor, ProgramTask, TaskResult
 from .files import write_atomic
+from .run_folder import claim_run_folder
 from .fit import OK, FitSettings, Goal, json_safe
 from .problem import Problem
 from .replies import parse_reply
@@ -71,14 +72,20 @@ class ProgramRecord:
 def read_program_folder(folder: str | Path) -> list[Candidate]:
     """Every ``*.stan`` file in ``folder`` (sorted by name) as a candidate named after the file."""
     folder = Path(folder)
+    if folder.is_file():
+        raise LlbError(f"--programs {folder} is a file; give the folder that holds the .stan programs")
     if not folder.is_dir():
         raise LlbError(f"programs folder {folder} does not exist")
     candidates = []
     for path in sorted(folder.glob("*.stan")):
+        if path.is_dir():
+            raise LlbError(f"{path} is a folder, not a Stan program; rename it or move it out of {folder}")
         try:
             source = path.read_text()
         except UnicodeDecodeError:
-            source = path.read_bytes().decode("utf-8", errors="replace")
+            source = path.read_bytes().decode("utf-8", errors="replace")  # an invalid program, with a status
+        except OSError as error:
+            raise LlbError(f"cannot read {path}: {error.strerror}") from None
         candidates.append(Candidate(_safe_id(path.stem), source, str(path)))
     if not candidates:
         raise LlbError(f"programs folder {folder} has no .stan files; add candidate programs or point --programs elsewhere")
@@ -204,10 +211,18 @@ def run_problem(
     Distinct programs not already finished in ``out_dir`` are handed to ``executor`` (default: one
     contained child at a time). Each record is written as soon as it arrives, so a stopped run loses
     at most the programs in flight. ``on_plan(total, to_fit)`` is called once before fitting and
-    ``on_program(record, reused)`` as each program is settled (for progress output).
+    ``on_program(record, reused)`` as each program is settled (for progress output). ``out_dir`` must
+    be new, empty or an llb run folder not in use by another run (run_folder.py).
     """
+    with claim_run_folder(out_dir) as out:
+        return _run_in_folder(
+            problem, candidates, out=out, settings=settings, seed=seed, executor=executor,
+            on_program=on_program, on_plan=on_plan, exclude_unreliable=exclude_unreliable,
+        )  # fmt: skip
+
+
+def _run_in_folder(problem, candidates, *, out: Path, settings, seed, executor, on_program, on_plan, exclude_unreliable) -> dict[str, Any]:
     start = time.perf_counter()
-    out = Path(out_dir)
     (out / "models").mkdir(parents=True, exist_ok=True)
     ids = _unique_ids(c.id for c in candidates)
     candidates = [replace(c, id=i) for c, i in zip(candidates, ids)]
