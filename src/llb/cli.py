@@ -199,6 +199,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.n_models is not None and args.n_models < 1:
         raise LlbError("--n-models must be at least 1")
+    if args.timeout <= 0 or args.memory_limit <= 0:
+        raise LlbError("--timeout and --memory-limit must be positive")
+    if args.workers is not None and args.workers < 1:
+        raise LlbError("--workers must be at least 1")
+    if args.llm_timeout is not None and not args.llm_timeout > 0:
+        raise LlbError(f"--llm-timeout must be a positive number of seconds, not {args.llm_timeout:g}")
     out = args.out or Path("llb-runs") / args.problem.resolve().name
     with claim_run_folder(out):
         return _run_claimed(args, problem, settings, out)
@@ -260,8 +266,6 @@ def _ask_llm(problem, args: argparse.Namespace):
     from .generate import OpenAIBackend, ReplyCache, generate_replies
     from .prompt import build_messages
     from .run import candidates_from_replies
-    if args.llm_timeout is not None and not args.llm_timeout > 0:
-        raise LlbError(f"--llm-timeout must be a positive number of seconds, not {args.llm_timeout:g}")
     backend = OpenAIBackend(timeout=args.llm_timeout)
     model = args.model or os.environ.get("LLB_MODEL") or "gpt-4o-mini"
     n_models = args.n_models or DEFAULT_N_MODELS

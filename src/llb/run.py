@@ -335,6 +335,17 @@ def unreliable_weight_warning(result: dict) -> str | None:
     )
 
 
+MAX_RECORDED_SOURCE = 20_000  # characters of a program (or its description) kept in result.json and the report
+MAX_RECORDED_REASON = 1_000
+
+
+def shorten(text: str | None, limit: int, where: str) -> str | None:
+    """``text`` cut to ``limit`` characters, with a note saying so and where the whole of it is."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... [{len(text) - limit} more characters; the whole text is in {where}]"
+
+
 def assemble_result(
     problem: Problem,
     records: list[ProgramRecord],
@@ -370,10 +381,10 @@ def assemble_result(
         models.append(
             {
                 "id": record.id,
-                "source": record.source,
-                "description": descriptions.get(record.id),
+                "source": shorten(record.source, MAX_RECORDED_SOURCE, f"models/{record.id}/program.stan"),
+                "description": shorten(descriptions.get(record.id), MAX_RECORDED_SOURCE, f"models/{record.id}/description.txt"),
                 "status": record.status,
-                "reason": record.reason,
+                "reason": shorten(record.reason, MAX_RECORDED_REASON, f"models/{record.id}/result.json"),
                 "log_evidence": record.log_evidence,
                 "weight": float(weight),
                 "flat_weight": float(flat),

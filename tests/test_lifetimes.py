@@ -1,0 +1,128 @@
+"""Nothing llb starts outlives it, however `llb run` ends: SIGKILL, SIGTERM or SIGINT, while a
+program compiles or while it samples. Descendants are read from /proc before the signal and must all
+be gone (or zombies) a few seconds after it. SIGTERM and SIGINT also leave the folder resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from llb.compile import compile_program
+from llb.run_folder import MANIFEST, claim_run_folder
+
+# A program whose every gradient costs a long loop: sampling it takes minutes.
+SLOW = """
+data { int<lower=0> num_flips; int<lower=0, upper=num_flips> num_heads; }
+parameters { real<lower=0, upper=1> bias; }
+model {
+  bias ~ beta(2, 2);
+  num_heads ~ binomial(num_flips, bias);
+  for (i in 1:2000000) target += 0 * bias;
+}
+"""
+PROBLEM = Path(__file__).parent / "problems" / "coin"
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, state) of every process."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (int(fields[1]), fields[0])
+    return found
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """pid -> command line of every living descendant of ``pid``."""
+    table = _processes()
+    children: dict[int, list[int]] = {}
+    for child, (parent, state) in table.items():
+        if state != "Z":
+            children.setdefault(parent, []).append(child)
+    found, queue = {}, list(children.get(pid, []))
+    while queue:
+        current = queue.pop()
+        try:
+            found[current] = (Path("/proc") / str(current) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        queue.extend(children.get(current, []))
+    return found
+
+
+def alive(pids) -> list[int]:
+    table = _processes()
+    return [pid for pid in pids if pid in table and table[pid][1] != "Z"]
+
+
+def wait_for(condition, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    return None
+
+
+@pytest.fixture(scope="module")
+def slow_compiled(toolchain):
+    compile_program(SLOW, toolchain=toolchain)
+    return SLOW
+
+
+def start_run(tmp_path: Path, source: str) -> tuple[subprocess.Popen, Path]:
+    programs = tmp_path / "programs"
+    programs.mkdir()
+    (programs / "slow.stan").write_text(source)
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "llb", "run", str(PROBLEM), "--programs", str(programs), "--out", str(out), "--workers", "1", "--quiet", "--timeout", "300"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env), out
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("phase", ["compiling", "sampling"])
+def test_no_process_outlives_the_run(tmp_path, slow_compiled, phase, signum):
+    # compiling: a program no cache holds yet (an unused generated quantity makes it new)
+    source = slow_compiled if phase == "sampling" else slow_compiled + f"generated quantities {{ real u{uuid.uuid4().hex[:12]} = 1; }}\n"
+    process, out = start_run(tmp_path, source)
+    try:
+        if phase == "compiling":
+            found = wait_for(lambda: {p: c for p, c in descendants(process.pid).items() if "clang" in c or "g++" in c or "cc1plus" in c}, 60)
+            assert found, "no compiler started"
+        else:
+            # the program's child exists and no compiler runs: it is loading or sampling
+            wait_for(lambda: len(descendants(process.pid)) >= 2, 60)
+            time.sleep(3.0)
+        before = descendants(process.pid)
+        assert before, "llb started no process"
+        process.send_signal(signum)
+        process.wait(timeout=30)
+        survivors = wait_for(lambda: not alive(before), 10)
+        assert survivors, f"still running after {signal.Signals(signum).name}: {[before[p] for p in alive(before)]}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    if signum != signal.SIGKILL:
+        assert process.returncode == (143 if signum == signal.SIGTERM else 130)
+        assert "run the same command again to continue" in process.stderr.read().decode()
+        assert (out / MANIFEST).exists()
+        with claim_run_folder(out):  # the folder can be resumed: it is llb's and no lock is held
+            pass
+        assert not any(json.loads(path.read_text()).get("status") == "ok" for path in out.glob("models/*/result.json"))
