@@ -118,6 +118,15 @@ def _context():
     """A forkserver context with llb's modules preloaded (made once per process)."""
     global _CONTEXT
     if _CONTEXT is None:
+        # The forkserver starts with the first child, from this thread. Its death signal fires when
+        # the starting thread ends, so it is asked for only from a main thread (llb run's), never
+        # from a pool thread (a Dask worker's), which may end while the forkserver is still needed.
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            os.environ["LLB_FORKSERVER_DIES_WITH_PARENT"] = "1"
+        else:
+            os.environ.pop("LLB_FORKSERVER_DIES_WITH_PARENT", None)
         _CONTEXT = multiprocessing.get_context("forkserver")
         _CONTEXT.set_forkserver_preload(["llb._forkserver_guard", "llb.execute", "llb.fit", "numpy", "scipy.stats", "scipy.special"])
     return _CONTEXT

@@ -216,9 +216,13 @@ def fit_program(
         if problem:
             return replace(report, status=GOAL_ERROR, reason=problem)
 
-    prior_check = check_priors(
-        source, validation.warnings, toolchain=toolchain, data=checked, switch=settings.verify_normalisation, allow_incomparable=settings.keep_incomparable
-    )
+    try:
+        prior_check = check_priors(
+            source, validation.warnings, toolchain=toolchain, data=checked, switch=settings.verify_normalisation,
+            allow_incomparable=settings.keep_incomparable,
+        )  # fmt: skip
+    except (ValueError, IndexError, KeyError) as error:  # a construct the analysis does not handle: refuse, never guess
+        prior_check = PriorCheck(False, f"llb cannot analyse this program's prior and likelihood ({type(error).__name__}: {error})", source)
     report = replace(report, prior_check=prior_check)
     if prior_check.ok and prior_check.rewritten:
         rewritten = validate_program(prior_check.source, toolchain=toolchain)

@@ -12,6 +12,7 @@ import math
 import operator
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 IDENT = r"[A-Za-z][A-Za-z0-9_]*"
 TILDE = re.compile(rf"^(?P<indent>\s*)(?P<lhs>.+?) ~ (?P<dist>{IDENT})\((?P<args>.*)\)(?P<trunc> T\[.*\])?;$")
@@ -67,24 +68,29 @@ class Declaration:
         return f"{text} {self.name};"
 
 
-def split_top_level(text: str, separator: str = ",") -> list[str]:
-    """Split at separators outside (), [], {} and strings."""
-    parts: list[str] = []
-    depth, current, in_string = 0, [], False
-    for char in text:
+def _positions(text: str) -> Iterator[tuple[int, str, bool]]:
+    """(index, character, whether it stands outside every (), [], {} and string) for each character."""
+    depth, in_string = 0, False
+    for index, char in enumerate(text):
         if char == '"':
             in_string = not in_string
         elif not in_string and char in "([{":
             depth += 1
         elif not in_string and char in ")]}":
             depth -= 1
-        if char == separator and depth == 0 and not in_string:
-            parts.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    if "".join(current).strip():
-        parts.append("".join(current).strip())
+        yield index, char, depth == 0 and not in_string and char not in '"([{)]}'
+
+
+def split_top_level(text: str, separator: str = ",") -> list[str]:
+    """Split at separators outside (), [], {} and strings."""
+    parts: list[str] = []
+    start = 0
+    for index, char, top in _positions(text):
+        if top and char == separator:
+            parts.append(text[start:index].strip())
+            start = index + 1
+    if text[start:].strip():
+        parts.append(text[start:].strip())
     return parts
 
 
@@ -315,26 +321,16 @@ def split_terms(expression: str) -> list[tuple[str, str]]:
     without one, so a sign at depth 0 between spaces separates two terms.
     """
     terms: list[tuple[str, str]] = []
-    depth, start, sign = 0, 0, "+"
+    start, sign = 0, "+"
     text = expression.strip()
     if "?" in text:  # a conditional expression: its branches are not terms of a sum
         return [("+", text)]
-    in_string = False
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == '"':
-            in_string = not in_string
-        elif not in_string and char in "([{":
-            depth += 1
-        elif not in_string and char in ")]}":
-            depth -= 1
-        elif not in_string and depth == 0 and char in "+-" and text[index - 1 : index] == " " and text[index + 1 : index + 2] == " ":
+    for index, char, top in _positions(text):
+        if top and char in "+-" and text[index - 1 : index] == " " and text[index + 1 : index + 2] == " ":
             before = text[start : index - 1].strip()
-            if before and not before.endswith(("?", ":")):
+            if before:
                 terms.append((sign, before))
                 sign, start = char, index + 2
-        index += 1
     terms.append((sign, text[start:].strip()))
     return terms
 
