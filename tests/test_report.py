@@ -14,7 +14,7 @@ import pytest
 
 from llb.problem import load_problem
 from llb.report import INFERENCE_DATA_FILE, REPORT_FILE, write_report
-from llb.run import read_program_folder, run_problem
+from llb.run import RESULT_FILE, read_program_folder, run_problem
 from test_run import EXAMPLE, beta_program
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -101,7 +101,13 @@ def test_llb_report_recreates_the_report(scalar_run):
     assert result.returncode == 0, result.stderr
     assert (scalar_run / REPORT_FILE).exists() and len(list((scalar_run / "report").glob("*.png"))) == 3
     missing = subprocess.run([sys.executable, "-m", "llb", "report", scalar_run / "nothing"], capture_output=True, text=True, timeout=300)
-    assert missing.returncode == 2 and "has no result.json" in missing.stderr
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    (scalar_run / RESULT_FILE).rename(scalar_run / "result.moved")
+    try:
+        unfinished = subprocess.run([sys.executable, "-m", "llb", "report", scalar_run], capture_output=True, text=True, timeout=300)
+    finally:
+        (scalar_run / "result.moved").rename(scalar_run / RESULT_FILE)
+    assert unfinished.returncode == 2 and "has no result.json" in unfinished.stderr
 
 
 def test_report_renders_in_headless_chromium(scalar_run, tmp_path):

@@ -323,8 +323,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
     from .run_folder import LEGACY_MANIFEST, MANIFEST
 
+    if not args.run_dir.exists():
+        raise LlbError(f"{args.run_dir} does not exist; give the folder of a finished `llb run`")
     if not args.run_dir.is_dir():
-        raise LlbError(f"{args.run_dir} is not a folder; give the folder of a finished `llb run`")
+        raise LlbError(f"{args.run_dir} is a file, not a folder; give the folder of a finished `llb run`")
     if not (args.run_dir / MANIFEST).exists() and not (args.run_dir / LEGACY_MANIFEST).exists():
         raise LlbError(f"{args.run_dir} is not an llb run folder (it has no {MANIFEST}); give the folder of a finished `llb run`")
     console.print(f"wrote {write_report(args.run_dir)}", markup=False)

@@ -100,6 +100,7 @@ class FitReport:
     goal_names: tuple[str, ...] = ()
     goal_draws: np.ndarray | None = None  # (chains * draws, len(goal_names))
     prior_normaliser: PriorNormaliser | None = None  # the numerical estimate of log Z_prior, if made
+    posterior_note: str | None = None  # when the posterior shown is not of the program the evidence is for
 
     @property
     def ok(self) -> bool:
@@ -123,6 +124,8 @@ class FitReport:
                 ]
             else:
                 found.append(f"verified numerically: the prior's log normalising constant is {normaliser.log_normaliser:.3f} ± {normaliser.mc_se:.3f}")
+        if self.posterior_note:
+            found.append(self.posterior_note)
         return found
 
     def details(self) -> dict[str, Any]:
@@ -246,9 +249,38 @@ def fit_program(
     compiled, model = loaded
     report = replace(report, compiled=compiled, prior_check=replace(report.prior_check, source=prior_check.source, likelihood_flag=prior_check.likelihood_flag))
     try:
-        return _sample_and_weigh(model, report, settings, goal, checked, toolchain, compile_jobs, lap)
+        report = _sample_and_weigh(model, report, settings, goal, checked, toolchain, compile_jobs, lap)
     finally:
         model.close()
+    if settings.fit_improper and prior_check.reshaped and report.fit is not None:
+        report = _posterior_as_written(report, source, data, settings, goal, toolchain, compile_jobs, lap)
+    return report
+
+
+def _posterior_as_written(report: FitReport, source: str, data: dict[str, Any], settings: FitSettings, goal, toolchain, compile_jobs, lap) -> FitReport:
+    """``llb fit``'s posterior when llb's truncation changes the model beyond a constant: that of the
+    program as written (what Stan would sample), with the evidence still that of the normalised one."""
+    loaded = _compile_and_load(source, check_data(data, report.validation.info), settings.sampler.seed, toolchain, compile_jobs)
+    if isinstance(loaded, FitReport):
+        return report
+    _, model = loaded
+    try:
+        fit = sample_nuts(model, replace(settings.sampler, adapt_delta=report.adapt_delta or settings.sampler.adapt_delta))
+    except ModelRuntimeError:
+        return report
+    finally:
+        model.close()
+    lap("sample as written")
+    note = (
+        "the posterior shown is that of the program as written; the log evidence is that of its normalised form ("
+        + "; ".join(report.prior_check.reshaped) + "), whose truncation constant depends on parameters"
+    )
+    summary = summarise(fit.draws, fit.names)
+    draws = report.goal_draws
+    if report.goal_names:
+        columns = [fit.names.index(name) for name in report.goal_names]
+        draws = fit.draws[:, :, columns].reshape(-1, len(columns))
+    return replace(report, fit=fit, summary=summary, goal_draws=draws, posterior_note=note)
 
 
 def _compile_and_load(

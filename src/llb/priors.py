@@ -102,6 +102,9 @@ class PriorCheck:
     unproven: tuple[str, ...] = ()
     likelihood_flag: str | None = None  # the data flag that switches the likelihood on, if ``source`` has it
     refusal: str = IMPROPER_PRIOR  # the status word when not ``ok``
+    # truncations added whose normalising constant depends on parameters: the rewritten program's
+    # posterior differs from the program as written (``llb fit`` then reports the latter's)
+    reshaped: tuple[str, ...] = ()
 
     def log_constant(self, shapes: dict[str, tuple[int, ...]]) -> float:
         """The constant to add to the program's log evidence, given each variable's shape.
@@ -250,6 +253,7 @@ def check_priors(
         return PriorCheck(False, refused, source)
 
     corrections: list[Correction] = []
+    reshaped: list[str] = []  # truncations whose normalising constant depends on parameters
     new_lines = list(original_lines)
     ranges: dict[str, list[tuple[int, int] | None]] = {}  # per parameter: elements each ~ statement covers
     for index, line in enumerate(model_lines):
@@ -322,6 +326,8 @@ def check_priors(
         statement_text = line[: len(line) - len(statement["trunc"] or "") - 1] if statement["trunc"] else line[:-1]
         new_lines[index] = f"{statement_text} T[{bounds}];"
         corrections.append(Correction(name, f"{lhs.strip()} ~ {dist}(...) truncated with T[{bounds}] to match its bounds"))
+        if _normaliser_varies(dist, args, new_low, new_high, names.tainted):
+            reshaped.append(f"{lhs.strip()} ~ {dist}(...) T[{bounds}]")
 
     for name, covered in ranges.items():
         dims = parameters[name].dims
@@ -405,9 +411,24 @@ def check_priors(
             program, rewritten = switched, True
     return PriorCheck(
         True, None, program if rewritten else source, tuple(corrections), rewritten=rewritten,
-        likelihood_concerns=tuple(incomparable), unproven=tuple(unproven),
+        likelihood_concerns=tuple(incomparable), unproven=tuple(unproven), reshaped=tuple(reshaped),
         likelihood_flag=LIKELIHOOD_FLAG if rewritten and mentions(program, LIKELIHOOD_FLAG) else None,
     )  # fmt: skip
+
+
+_SYMMETRIC = {"normal", "student_t", "cauchy", "logistic", "double_exponential"}
+
+
+def _normaliser_varies(dist: str, args: list[str], low: str | None, high: str | None, tainted) -> bool:
+    """Whether the mass a truncation T[low, high] keeps may depend on parameters. It does not when
+    no argument or bound involves a parameter, nor when a symmetric family is cut at its own
+    location (normal(mu, tau) T[mu, ] keeps half, whatever mu and tau)."""
+    if not any(mentions(text, n) for text in (*args, low or "", high or "") for n in tainted):
+        return False
+    location = args[1] if dist == "student_t" and len(args) > 1 else (args[0] if args else "")
+    ends = [end for end in (low, high) if end]
+    at_location = len(ends) == 1 and ends[0].replace(" ", "") == location.replace(" ", "")
+    return not (dist in _SYMMETRIC and at_location)
 
 
 # The densities that are normalised on a constrained type (with Stan's Jacobian for its transform).
