@@ -235,3 +235,24 @@ def test_weight_on_doubtful_programs_is_reported_and_can_be_excluded():
     assert not doubtful_only["excluded_unreliable"]
     assert sum(m["weight"] for m in doubtful_only["models"]) == pytest.approx(1.0)
     assert unreliable_weight_warning(assemble_result(problem, records[:2], settings=FitSettings(), seed=0)) is None
+
+
+def test_oversized_programs_are_kept_whole_only_in_their_folder(tmp_path):
+    import os
+
+    huge = beta_program(1.0, 1.0) + "// padding\n" * 450_000  # about 5 MB
+    folder = tmp_path / "programs"
+    folder.mkdir()
+    (folder / "huge.stan").write_text(huge)
+    (folder / "uniform.stan").write_text(beta_program(1.0, 1.0))
+    out = tmp_path / "run"
+    result = run_problem(load_problem(EXAMPLE), read_program_folder(folder), out_dir=out, settings=FitSettings(sampler=SamplerConfig(draws=200, warmup=200)), seed=1)
+    record = next(m for m in result["models"] if m["id"] == "huge")
+    assert record["status"] == "invalid" and "larger than" in record["reason"]
+    assert len(record["source"]) < 25_000 and "the whole text is in models/huge/program.stan" in record["source"]
+    assert (out / "models" / "huge" / "program.stan").read_text() == huge
+    assert (out / "result.json").stat().st_size < 200_000
+    mask = os.umask(0o022)
+    os.umask(mask)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in out.rglob("*") if path.is_file()}
+    assert set(modes.values()) == {0o666 & ~mask}, modes
