@@ -100,6 +100,14 @@ def test_a_flat_prior_gets_a_posterior_but_no_evidence():
     assert abs(row["sd"] - 1 / math.sqrt(len(Y))) < 0.05
 
 
+def test_a_prior_the_analysis_cannot_follow_and_that_is_improper_is_refused_by_the_numbers():
+    # x[1] gets no prior (the condition skips it): the prior alone drifts, so the evidence is undefined
+    source = HEADER + "parameters { vector[N] x; }\nmodel { for (t in 1:N) { if (t > 1) { x[t] ~ normal(x[t - 1], 1); } } y ~ normal(x, 1); }"
+    report = fit(source, DATA)
+    assert report.status == "improper_prior" and report.log_evidence is None
+    assert "cannot estimate its normalising constant" in report.reason and report.prior_normaliser is not None
+
+
 def test_counts_computed_from_a_sequence_are_incomparable():
     source = (
         "data { int N; array[N] int<lower=0, upper=1> r; }\ntransformed data { int k = sum(r); }\n"

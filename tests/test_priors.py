@@ -495,6 +495,32 @@ def test_walks_with_every_element_covered_pass(check, model):
     assert result.ok and not result.unproven, result.unproven
 
 
+@pytest.mark.parametrize(
+    "model",
+    [
+        "for (t in 1:N) { if (t > 1) { x[t] ~ normal(x[t - 1], 1); } } x[1] ~ normal(0, 1);",  # fine, but under a condition
+        "for (t in 1:N) { if (t > 1) { x[t] ~ normal(x[t - 1], 1); } }",  # x[1] has no prior
+        "for (t in 1:N) x[t] ~ normal(0, 1); if (N > 3) x[1] ~ normal(0, 1);",
+    ],
+)
+def test_priors_under_conditions_are_left_to_the_numerical_check(check, model):
+    source = WALK_DATA + f"parameters {{ vector[N] x; }} model {{ {model} y ~ normal(x, 1); }}"
+    result = check(source, {"N": 5, "y": [0.0] * 5})
+    assert result.ok and any("which elements of x" in reason for reason in result.unproven), result.unproven
+
+
+def test_every_index_counts_for_coverage(check):
+    # one column of a matrix only
+    source = "data { int K; } parameters { matrix[K, 2] beta; } model { for (k in 1:K) beta[k, 1] ~ normal(0, 1); }"
+    result = check(source, {"K": 3})
+    assert not result.ok and result.reason.startswith("parameter beta has no prior for beta[1,2]")
+    # nested loops over a 2-D array, and a column slice, cover everything once
+    nested = "parameters { array[2, 2] real<lower=0, upper=1> p; } model { for (i in 1:2) { for (j in 1:2) { p[i, j] ~ beta(1, 1); } } }"
+    assert not check(nested).unproven
+    columns = "data { int K; } parameters { matrix[K, 2] beta; } model { beta[, 1] ~ normal(0, 1); beta[:, 2] ~ normal(0, 2); }"
+    assert not check(columns, {"K": 3}).unproven
+
+
 def test_without_the_data_coverage_is_left_to_the_numerical_check(check):
     source = WALK_DATA + "parameters { vector[N] x; } model { x[1] ~ normal(0, 1); x[2:N] ~ normal(0, 1); y ~ normal(x, 1); }"
     result = check(source)

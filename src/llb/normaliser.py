@@ -31,6 +31,7 @@ from .summary import rhat
 
 MAX_DIVERGENT_FRACTION = 0.002  # of the prior's draws, after raising adapt_delta
 MAX_RHAT = 1.05  # split R-hat of the unconstrained prior draws: beyond this the chains drift apart
+CLEARLY_DRIFTING = 1.5  # R-hat beyond which raising adapt_delta is not tried
 MAX_SE = 0.15  # nats: beyond this the constant is too uncertain to weigh a program by
 PRIOR_SEED_OFFSET = 7919  # the prior's chains use other random streams than the posterior's
 
@@ -86,12 +87,11 @@ def estimate_prior_normaliser(
                 return replace(failed, log_normaliser=0.0, mc_se=0.0, seconds=time.perf_counter() - start)
             fit = sample_nuts(model, config)
             for delta in adapt_delta_ladder:
-                if fit.num_divergent == 0 or delta <= config.adapt_delta:
-                    continue
+                if fit.num_divergent == 0 or delta <= config.adapt_delta or _max_rhat(fit) > CLEARLY_DRIFTING:
+                    continue  # no divergences to remove, or chains so far apart that no step size helps
                 config = replace(config, adapt_delta=delta)
                 fit = sample_nuts(model, config)
-            rhats = [rhat(fit.unconstrained[:, :, i]) for i in range(fit.unconstrained.shape[2])]
-            max_rhat = max((r for r in rhats if math.isfinite(r)), default=math.inf)
+            max_rhat = _max_rhat(fit)
             diagnostics = replace(failed, divergences=fit.num_divergent, max_rhat=max_rhat, adapt_delta=config.adapt_delta)
             drawn = fit.unconstrained
             if not np.all(np.isfinite(drawn)) or max_rhat > MAX_RHAT:
@@ -107,6 +107,11 @@ def estimate_prior_normaliser(
     if evidence.mc_se > MAX_SE:
         return replace(result, problem=f"the estimate of the prior's normalising constant is unstable (± {evidence.mc_se:.2f} nat)")
     return result
+
+
+def _max_rhat(fit) -> float:
+    rhats = [rhat(fit.unconstrained[:, :, i]) for i in range(fit.unconstrained.shape[2])]
+    return max((r for r in rhats if math.isfinite(r)), default=math.inf)
 
 
 def _fail(normaliser: PriorNormaliser, start: float, problem: str) -> PriorNormaliser:

@@ -39,7 +39,7 @@ from .likelihood import (
     unnormalised_user_likelihood, user_densities, without_indices,
 )  # fmt: skip
 from .stan_ast import AstFormatError
-from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, enclosing_loops, evaluate_int, matching, mentions, number, replace_block, split_top_level
+from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, enclosing_loops, enclosing_openers, evaluate_int, matching, mentions, number, replace_block, split_top_level
 from .toolchain import Toolchain
 from .validate import canonical_form
 
@@ -255,7 +255,7 @@ def check_priors(
     corrections: list[Correction] = []
     reshaped: list[str] = []  # truncations whose normalising constant depends on parameters
     new_lines = list(original_lines)
-    ranges: dict[str, list[tuple[int, int] | None]] = {}  # per parameter: elements each ~ statement covers
+    ranges: dict[str, list[Box | None]] = {}  # per parameter: the elements each ~ statement covers
     for index, line in enumerate(model_lines):
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target:
@@ -290,7 +290,7 @@ def check_priors(
         loops = enclosing_loops(model_lines[:index])
         if any(not variable or not mentions(lhs, variable) for variable, _, _ in loops):
             doubt(f"the prior statement on {name} is repeated by a loop that does not index it")
-        ranges.setdefault(name, []).append(_index_range(lhs, name, model_lines[:index], data or {}))
+        ranges.setdefault(name, []).append(_index_box(lhs, name, parameters[name].ndim, model_lines[:index], data or {}))
         declaration = parameters[name]
         args = split_top_level(statement["args"])
         if dist in user_dists:
@@ -330,25 +330,22 @@ def check_priors(
             reshaped.append(f"{lhs.strip()} ~ {dist}(...) T[{bounds}]")
 
     for name, covered in ranges.items():
-        dims = parameters[name].dims
-        size = (evaluate_int(dims[0], data) if data is not None else None) if dims else 1
-        if covered == [(1, 0)]:
+        whole = [(1, 0)] * parameters[name].ndim
+        if covered == [whole]:
             continue  # one statement on the whole parameter
-        if size is None or any(r is None for r in covered):
-            if parameters[name].dims:
-                doubt(f"llb cannot tell which elements of {name} its prior statements cover")
+        counts = _coverage(covered, parameters[name].dims, data)
+        if counts is None:
+            doubt(f"llb cannot tell which elements of {name} its prior statements cover")
             continue
-        gap = _uncovered_elements(covered, size)
-        if gap:
-            first, last = gap
-            elements = f"{name}[{first}]" if first == last else f"{name}[{first}] to {name}[{last}]"
+        if (counts == 0).any():
+            elements = _describe_elements(name, counts == 0)
             return PriorCheck(
                 False,
                 f"parameter {name} has no prior for {elements} (its ~ statements cover the rest), so the marginal "
                 f"likelihood is undefined; give {elements} a proper prior",
                 source,
             )
-        if _overlapping(covered, size):
+        if (counts > 1).any():
             doubt(f"some elements of {name} have more than one prior statement")
     for name, declaration in parameters.items():
         if name in has_prior:
@@ -534,16 +531,6 @@ def _log_density_names(model_lines: list[str]) -> set[str]:
     return log_densities
 
 
-def _overlapping(ranges: list[tuple[int, int] | None], size: int) -> bool:
-    seen: set[int] = set()
-    for low, high in ranges:  # type: ignore[misc]
-        elements = set(range(max(low, 1), (size if high == 0 else min(high, size)) + 1))
-        if elements & seen:
-            return True
-        seen |= elements
-    return False
-
-
 def _ordered_correction(
     declaration: Declaration, lhs: str, dist: str, args: list[str], scalars: set[str]
 ) -> Correction | str:
@@ -557,42 +544,79 @@ def _ordered_correction(
     return Correction(name, f"{declaration.type} {name}: i.i.d. prior keeps 1/K! of its mass, corrected by log K!", log_factorial_of_size=True)
 
 
-def _index_range(lhs: str, name: str, lines_before: list[str], data: dict[str, Any]) -> tuple[int, int] | None:
-    """The elements of the first index a ``~`` statement's left side covers, as (first, last) with
-    ``last`` 0 meaning "to the end"; None when that cannot be told (then coverage is trusted)."""
+Box = list[tuple[int, int]]  # per dimension, the (first, last) elements covered; last 0: to the end
+MAX_COVERAGE_ELEMENTS = 1_000_000
+
+
+def _index_box(lhs: str, name: str, ndim: int, lines_before: list[str], data: dict[str, Any]) -> Box | None:
+    """The elements of ``name`` a ``~`` statement's left side covers, per dimension; None when that
+    cannot be told (the numerical check then decides): under a condition (``if``), or with an index
+    that is neither empty, a number, a slice of numbers and data, nor the variable of a loop."""
+    if _under_condition(lines_before):
+        return None
     match = re.fullmatch(rf"\s*{re.escape(name)}\[(.*)\]\s*", lhs)
-    if not match:
-        return (1, 0)
-    first = split_top_level(match.group(1))[0].strip()
-    if ":" in first:
-        low_text, high_text = (part.strip() for part in first.split(":", 1))
+    indices = split_top_level(match.group(1)) if match else []
+    if len(indices) > ndim:
+        return None
+    box: Box = []
+    for index in indices:
+        covered = _index_range(index.strip(), lines_before, data)
+        if covered is None:
+            return None
+        box.append(covered)
+    return box + [(1, 0)] * (ndim - len(indices))
+
+
+def _index_range(index: str, lines_before: list[str], data: dict[str, Any]) -> tuple[int, int] | None:
+    if not index:
+        return (1, 0)  # x[, j]: every element of this dimension
+    if ":" in index:
+        low_text, high_text = (part.strip() for part in index.split(":", 1))
         low = evaluate_int(low_text, data) if low_text else 1
         high = evaluate_int(high_text, data) if high_text else 0
         return None if low is None or high is None else (low, high)
-    single = evaluate_int(first, data)
+    single = evaluate_int(index, data)
     if single is not None:
         return (single, single)
-    loop = next((found for found in enclosing_loops(lines_before) if found[0] == first), None)
+    loop = next((found for found in enclosing_loops(lines_before) if found[0] == index), None)
     if loop is None:
         return None
     low, high = evaluate_int(loop[1], data), evaluate_int(loop[2], data)
     return None if low is None or high is None else (low, high)
 
 
-def _uncovered_elements(ranges: list[tuple[int, int] | None], size: int) -> tuple[int, int] | None:
-    """The first run of elements 1..size that no statement covers, or None (all covered, or unknown)."""
-    if any(r is None for r in ranges):
+def _coverage(boxes: list[Box | None], dims: tuple[str, ...], data: dict[str, Any] | None):
+    """How many prior statements cover each element (an integer array of the parameter's shape), or
+    None when a statement's elements or the parameter's sizes cannot be told."""
+    import numpy as np
+
+    sizes = [evaluate_int(d, data or {}) for d in dims]
+    if any(b is None for b in boxes) or any(s is None or s < 0 for s in sizes) or math.prod(sizes) > MAX_COVERAGE_ELEMENTS:  # type: ignore[arg-type]
         return None
-    covered = set()
-    for low, high in ranges:  # type: ignore[misc]
-        covered.update(range(max(low, 1), (size if high == 0 else min(high, size)) + 1))
-    missing = [i for i in range(1, size + 1) if i not in covered]
-    if not missing:
-        return None
-    last = missing[0]
-    while last + 1 in missing:
-        last += 1
-    return missing[0], last
+    counts = np.zeros(sizes, dtype=int)
+    for box in boxes:
+        window = tuple(slice(max(low, 1) - 1, size if high == 0 else min(high, size)) for (low, high), size in zip(box, sizes))  # type: ignore[union-attr]
+        counts[window] += 1
+    return counts
+
+
+def _describe_elements(name: str, missing) -> str:
+    """``x[1]``, ``x[4] to x[6]`` (the first run without a prior, 1-D) or ``beta[2,1]`` (the first one)."""
+    import numpy as np
+
+    positions = np.argwhere(missing)
+    if missing.ndim == 0:
+        return name
+    if missing.ndim == 1:
+        first = last = int(positions[0][0])
+        while last + 1 < missing.size and missing[last + 1]:
+            last += 1
+        return f"{name}[{first + 1}]" if first == last else f"{name}[{first + 1}] to {name}[{last + 1}]"
+    return f"{name}[{','.join(str(int(i) + 1) for i in positions[0])}]"
+
+
+def _under_condition(lines_before: list[str]) -> bool:
+    return any(opener.startswith(("if ", "} else", "else")) for opener in enclosing_openers(lines_before))
 
 
 def _is_scalar_expression(expression: str, scalars: set[str]) -> bool:

@@ -335,14 +335,16 @@ def split_terms(expression: str) -> list[tuple[str, str]]:
     return terms
 
 
-def enclosing_loops(lines_before: list[str]) -> list[tuple[str, str, str]]:
-    """(variable, start, end) of every ``for`` loop that encloses the line after ``lines_before``,
-    innermost first; ``while`` loops appear with variable "" (their extent is unknown)."""
-    loops: list[tuple[str, str, str]] = []
+def enclosing_openers(lines_before: list[str]) -> list[str]:
+    """The opening lines (``for (...) {``, ``if (...) {``, ``} else {``, ...) of every block of a
+    canonical program that encloses the line after ``lines_before``, innermost first."""
+    openers: list[str] = []
     depth = 0
     for line in reversed(lines_before):
         text = line.strip()
         if text.startswith("} else"):  # closes an if branch, opens the next one
+            if depth == 0:
+                openers.append(text)
             depth = depth or 1
             continue
         if text == "}":
@@ -352,9 +354,18 @@ def enclosing_loops(lines_before: list[str]) -> list[tuple[str, str, str]]:
             if depth:
                 depth -= 1
                 continue
-            loop = re.match(rf"^for \(({IDENT}) in (.+) : (.+)\) {{$", text)
-            if loop:
-                loops.append((loop.group(1), loop.group(2), loop.group(3)))
-            elif text.startswith("while "):
-                loops.append(("", "", ""))
+            openers.append(text)
+    return openers
+
+
+def enclosing_loops(lines_before: list[str]) -> list[tuple[str, str, str]]:
+    """(variable, start, end) of every ``for`` loop that encloses the line after ``lines_before``,
+    innermost first; ``while`` loops appear with variable "" (their extent is unknown)."""
+    loops: list[tuple[str, str, str]] = []
+    for text in enclosing_openers(lines_before):
+        loop = re.match(rf"^for \(({IDENT}) in (.+) : (.+)\) {{$", text)
+        if loop:
+            loops.append((loop.group(1), loop.group(2), loop.group(3)))
+        elif text.startswith("while "):
+            loops.append(("", "", ""))
     return loops
