@@ -114,9 +114,12 @@ def test_run_folder_is_refused_while_another_run_holds_it(place, capsys):
          f"with claim_run_folder({str(place / 'busy')!r}):\n    print('held', flush=True)\n    time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
+    programs = place / "programs"
+    programs.mkdir()
+    (programs / "coin.stan").write_text(PROGRAM)
     try:
         assert holder.stdout.readline().strip() == "held"
-        code = main(["run", str(place / "good"), "--programs", str(place / "good"), "--out", str(place / "busy")])
+        code = main(["run", str(place / "good"), "--programs", str(programs), "--out", str(place / "busy"), "--quiet"])
     finally:
         holder.kill()
         holder.wait()

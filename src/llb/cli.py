@@ -193,7 +193,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .problem import load_problem
-    from .run_folder import claim_run_folder
+    from .run_folder import check_run_folder
 
     problem = load_problem(args.problem)
     settings = _settings(args)
@@ -206,13 +206,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.llm_timeout is not None and not args.llm_timeout > 0:
         raise LlbError(f"--llm-timeout must be a positive number of seconds, not {args.llm_timeout:g}")
     out = args.out or Path("llb-runs") / args.problem.resolve().name
-    with claim_run_folder(out):
-        return _run_claimed(args, problem, settings, out)
+    check_run_folder(out)  # before the LLM is asked: a folder llb may not use is refused at once
+    return _run_into(args, problem, settings, out)
 
 
-def _run_claimed(args: argparse.Namespace, problem, settings, out: Path) -> int:
+def _run_into(args: argparse.Namespace, problem, settings, out: Path) -> int:
     from .generate import llm_configured
     from .run import read_program_folder, run_problem
+    from .run_folder import claim_run_folder
+
     if args.programs is not None:
         candidates = read_program_folder(args.programs)[: args.n_models]
         origin = f"{len(candidates)} programs from {args.programs} (no LLM asked)"
@@ -235,15 +237,16 @@ def _run_claimed(args: argparse.Namespace, problem, settings, out: Path) -> int:
 
     if not args.scheduler:  # remote Dask workers build their own
         _build_toolchain(quiet=args.quiet)
-    with _executor(args) as executor, _RunProgress(quiet=args.quiet) as progress:
-        result = run_problem(
-            problem, candidates, out_dir=out, settings=settings, seed=args.seed, executor=executor,
-            on_program=progress.program, on_plan=progress.plan, exclude_unreliable=args.exclude_unreliable,
-        )  # fmt: skip
-    _print_run(result, quiet=args.quiet)
     from .report import write_report
 
-    report = write_report(out)
+    with claim_run_folder(out):  # held until the report is written
+        with _executor(args) as executor, _RunProgress(quiet=args.quiet) as progress:
+            result = run_problem(
+                problem, candidates, out_dir=out, settings=settings, seed=args.seed, executor=executor,
+                on_program=progress.program, on_plan=progress.plan, exclude_unreliable=args.exclude_unreliable,
+            )  # fmt: skip
+        _print_run(result, quiet=args.quiet)
+        report = write_report(out)
     console.print(f"wrote {out / 'result.json'} and {report}", markup=False)
     return 0 if result["num_valid"] > 0 else EXIT_PROGRAM_FAILED
 

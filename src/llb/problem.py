@@ -80,7 +80,7 @@ def load_problem(path: str | Path) -> Problem:
 
 def check_declarations_with_stanc(declarations: str, goal: str, toml_path: Path, *, inferred: bool) -> None:
     """stanc's verdict on the data declarations and the goal, as a one-line ProblemError."""
-    from .validate import describe_stanc_error, validate_program
+    from .validate import validate_program
 
     checked = validate_program(f"data {{\n{declarations}\n}}\n")
     if not checked.ok:
