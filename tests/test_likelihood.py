@@ -164,3 +164,18 @@ def test_a_program_that_ignores_the_data_is_incomparable(toolchain):
     # data used only as constants of the prior are fine
     prior_only = "data { real m; }\nparameters { real mu; }\nmodel { mu ~ normal(m, 1); }"
     assert check_priors(prior_only, (), toolchain=toolchain).ok
+
+
+@pytest.mark.parametrize(
+    "model, twice",
+    [
+        ("y ~ normal(mu, 1); y ~ student_t(3, mu, 1);", "y[1] to y[4]"),
+        ("y ~ normal(mu, 1); for (n in 2:N) y[n] ~ normal(y[n - 1], 1);", "y[2] to y[4]"),
+        ("for (n in 1:N) target += normal_lpdf(y[n] | mu, 1); target += normal_lpdf(y[1] | 0, 5);", "y[1]"),
+    ],
+)
+def test_data_given_a_density_twice_are_incomparable(toolchain, model, twice):
+    source = f"data {{ int N; vector[N] y; }}\nparameters {{ real mu; }}\nmodel {{ mu ~ normal(0, 1); {model} }}"
+    checked = check_priors(source, validate_program(source, toolchain=toolchain).warnings, toolchain=toolchain, data={"N": 4, "y": [0.0] * 4})
+    assert not checked.ok and checked.refusal == "incomparable"
+    assert checked.reason.startswith(f"the data {twice} get a density more than once")

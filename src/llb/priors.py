@@ -379,7 +379,7 @@ def check_priors(
         )
 
     jacobians, incomparable = data_transformations(parts)
-    not_comparable = incomparable_likelihood(parts, reading)
+    not_comparable = incomparable_likelihood(parts, reading) or _data_counted_twice(model_lines, parts, reading, data)
     if not_comparable is not None:
         if not allow_incomparable:
             return PriorCheck(False, not_comparable, source, refusal=INCOMPARABLE)
@@ -613,6 +613,35 @@ def _describe_elements(name: str, missing) -> str:
             last += 1
         return f"{name}[{first + 1}]" if first == last else f"{name}[{first + 1}] to {name}[{last + 1}]"
     return f"{name}[{','.join(str(int(i) + 1) for i in positions[0])}]"
+
+
+def _data_counted_twice(model_lines: list[str], parts: dict[str, list[str]], reading: ModelReading, data: dict[str, Any] | None) -> str | None:
+    """Why some data get a density more than once (``y ~ normal(...)`` and ``y ~ student_t(...)``, or
+    a loop over the elements after a statement on the whole), or None. The product of two densities
+    of the same values is not a density of them. Statements whose elements llb cannot tell are
+    passed over."""
+    declared = {d.name: d for d in block_declarations(parts.get("data", []))}
+    boxes: dict[str, list[Box | None]] = {}
+    for index, line in enumerate(model_lines):
+        variates = []
+        statement = TILDE.match(line)
+        if statement and index in reading.statements and reading.variate_is_data(index, statement["lhs"]):
+            variates.append(statement["lhs"].strip())
+        target = re.match(r"^\s*target \+= (.*);$", line)
+        if target and index in reading.statements:
+            variates += [variate for _, _, variate in density_calls(target.group(1)) if not any(mentions(variate, n) for n in reading.names.tainted)]
+        for variate in dict.fromkeys(variates):  # one statement's components (a mixture) count once
+            name = re.match(rf"^({_IDENT})\s*(\[.*\])?$", variate)
+            if name and name.group(1) in declared:
+                boxes.setdefault(name.group(1), []).append(_index_box(variate, name.group(1), declared[name.group(1)].ndim, model_lines[:index], data or {}))
+    for name, covered in boxes.items():
+        counts = _coverage([b for b in covered if b is not None], declared[name].dims, data) if len(covered) > 1 else None
+        if counts is not None and (counts > 1).any():
+            return (
+                f"the data {_describe_elements(name, counts > 1)} get a density more than once, so the likelihood is not "
+                "a density of the data and its evidence is not comparable; give each observation one likelihood"
+            )
+    return None
 
 
 def _under_condition(lines_before: list[str]) -> bool:
