@@ -190,16 +190,30 @@ def test_two_bounded_parameters_without_priors(check):
     assert result.log_constant({"p": (), "s": ()}) == pytest.approx(-math.log(10), abs=1e-12)
 
 
-def test_data_dependent_prior_needs_no_correction(check):
+def test_prior_of_covariates_and_constants_needs_no_correction(check):
     result = check(
         """
-        data { int N; vector[N] y; }
-        parameters { real mu; }
-        model { mu ~ normal(mean(y), 10); y ~ normal(mu, 1); }
+        data { int N; vector[N] y; vector[N] x; real prior_sd; }
+        parameters { real mu; real b; }
+        model { mu ~ normal(0, prior_sd); b ~ normal(0, 2.5 / sd(x)); y ~ normal(mu + b * x, 1); }
         """
     )
     assert result.ok and not result.rewritten and result.corrections == ()
-    assert result.log_constant({"mu": ()}) == 0.0
+    assert result.log_constant({"mu": (), "b": ()}) == 0.0
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "mu ~ normal(mean(y), 10); y ~ normal(mu, 1);",
+        "real centre = mean(y); mu ~ normal(centre, 10); y ~ normal(mu, 1);",
+        "mu ~ normal(0, sd(y)); for (n in 1:N) target += normal_lpdf(y[n] | mu, 1);",
+    ],
+)
+def test_a_prior_fitted_to_the_observations_is_incomparable(check, model):
+    # as a function of y, the "evidence" of such a program does not integrate to one
+    result = check(f"data {{ int N; vector[N] y; }}\nparameters {{ real mu; }}\nmodel {{ {model} }}", {"N": 3, "y": [0.0, 1.0, 2.0]})
+    assert not result.ok and result.refusal == "incomparable" and "is computed from the observations (y" in result.reason
 
 
 def test_prior_written_with_target_on_unbounded_parameter_is_accepted(check):

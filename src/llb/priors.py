@@ -379,7 +379,10 @@ def check_priors(
         )
 
     jacobians, incomparable = data_transformations(parts)
-    not_comparable = incomparable_likelihood(parts, reading) or _data_counted_twice(model_lines, parts, reading, data)
+    not_comparable = (
+        incomparable_likelihood(parts, reading) or _data_counted_twice(model_lines, parts, reading, data)
+        or _prior_uses_observations(model_lines, parts, reading)
+    )  # fmt: skip
     if not_comparable is not None:
         if not allow_incomparable:
             return PriorCheck(False, not_comparable, source, refusal=INCOMPARABLE)
@@ -613,6 +616,49 @@ def _describe_elements(name: str, missing) -> str:
             last += 1
         return f"{name}[{first + 1}]" if first == last else f"{name}[{first + 1}] to {name}[{last + 1}]"
     return f"{name}[{','.join(str(int(i) + 1) for i in positions[0])}]"
+
+
+def _prior_uses_observations(model_lines: list[str], parts: dict[str, list[str]], reading: ModelReading) -> str | None:
+    """Why the prior depends on the observations (``mu ~ normal(mean(y), sd(y))`` where y has a
+    likelihood), or None. Such a prior is fitted to the data: p(x | m) is then not a density of the
+    data, and it takes weight it has not earned. Covariates and constants given as data are fine."""
+    outcomes: set[str] = set()
+    for index, line in enumerate(model_lines):
+        statement = TILDE.match(line)
+        if statement and index in reading.statements and reading.variate_is_data(index, statement["lhs"]):
+            outcomes |= {n for n in reading.names.data_like if mentions(without_indices(statement["lhs"]), n)}
+        target = re.match(r"^\s*target \+= (.*);$", line)
+        if target:
+            for _, _, variate in density_calls(target.group(1)):
+                if not any(mentions(variate, n) for n in reading.names.tainted):
+                    outcomes |= {n for n in reading.names.data_like if mentions(without_indices(variate), n)}
+    if not outcomes:
+        return None
+    assignments = [
+        (found[0], found[2]) for block in ("transformed data", "transformed parameters", "model")
+        for line in parts.get(block, []) if (found := assignment(line)) and found[0] != "target"
+    ]  # fmt: skip
+    derived = set(outcomes)
+    changed = True
+    while changed:
+        changed = False
+        for name, value in assignments:
+            if name not in derived and any(mentions(value, n) for n in derived):
+                derived.add(name)
+                changed = True
+    for index, line in enumerate(model_lines):
+        statement = TILDE.match(line)
+        if statement and index in reading.statements and reading.statements[index].variate_depends_on_parameters:
+            used = sorted(n for n in derived if mentions(statement["args"] + (statement["trunc"] or ""), n))
+            if used and not any(mentions(without_indices(statement["lhs"]), n) for n in reading.names.data_like):
+                through = [n for n in used if n not in outcomes]
+                source_names = ", ".join(sorted(outcomes)) + (f", through {', '.join(through)}" if through else "")
+                return (
+                    f"the prior `{statement['lhs'].strip()} ~ {statement['dist']}(...)` is computed from the observations "
+                    f"({source_names}), so p(data | program) is not a density of the data and its evidence is not comparable; "
+                    "give the prior constants that do not come from the data"
+                )
+    return None
 
 
 def _data_counted_twice(model_lines: list[str], parts: dict[str, list[str]], reading: ModelReading, data: dict[str, Any] | None) -> str | None:
