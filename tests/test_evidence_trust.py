@@ -223,6 +223,7 @@ VERIFIED = {
     "ordered_iid": "parameters { ordered[3] o; } model { o ~ normal(0, 1); y ~ normal(o[1], 1); }",
     "positive_ordered": "parameters { positive_ordered[3] o; } model { o ~ exponential(1); y ~ normal(o[1], 1); }",
     "gamma_above_one": "parameters { real<lower=1> nu; } model { nu ~ gamma(2, 0.1); y ~ normal(0, nu); }",
+    "beta_mixture": "parameters { real<lower=0, upper=1> p; }\nmodel { target += log_mix(0.3, beta_lpdf(p | 20, 20), beta_lpdf(p | 0.5, 0.5)); y ~ normal(p, 1); }",
 }
 
 

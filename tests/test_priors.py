@@ -314,6 +314,14 @@ def test_what_the_analysis_cannot_prove_is_left_to_the_numerical_check(check, bo
     assert "int<lower=0, upper=1> llb_with_likelihood;" in result.source
 
 
+def test_mixtures_of_normalised_densities_are_proved(check):
+    proved = check("parameters { real<lower=0, upper=1> p; } model { target += log_mix(0.3, beta_lpdf(p | 20, 20), beta_lpdf(p | 0.5, 0.5)); }")
+    assert proved.ok and not proved.unproven and not proved.rewritten
+    # normal components on a positive parameter each keep half their mass: left to the numerical check
+    halves = check("parameters { real<lower=0> s; } model { target += log_mix(0.3, normal_lpdf(s | 0, 1), normal_lpdf(s | 0, 5)); }")
+    assert halves.ok and halves.unproven
+
+
 def test_prior_of_bounded_parameter_with_target_is_truncated(check):
     result = check("parameters { real<lower=0> s; } model { target += normal_lpdf(s | 0, 1); }")
     assert result.ok and result.rewritten and not result.unproven

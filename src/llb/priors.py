@@ -258,6 +258,10 @@ def check_priors(
     ranges: dict[str, list[Box | None]] = {}  # per parameter: the elements each ~ statement covers
     for index, line in enumerate(model_lines):
         target = re.match(r"^\s*target \+= (.*);$", line)
+        if target and (mixed := _normalised_mixture(target.group(1), parameters, names.tainted)):
+            has_prior.add(mixed)
+            ranges.setdefault(mixed, []).append(None if _under_condition(model_lines[:index]) else [(1, 0)] * parameters[mixed].ndim)
+            continue
         if target:
             for dist, _, variate in density_calls(target.group(1)):
                 for name in parameters:
@@ -439,6 +443,37 @@ _NATURAL_PRIORS = {
     "cov_matrix": ("wishart", "inv_wishart"),
     "cholesky_factor_cov": ("wishart_cholesky", "inv_wishart_cholesky"),
 }
+
+
+def _normalised_mixture(expression: str, parameters: dict[str, Declaration], tainted) -> str | None:
+    """The parameter whose prior ``expression`` is, when it is provably a normalised mixture:
+    ``log_mix(theta, f_lpdf(x | ...), g_lpdf(x | ...))`` with theta free of parameters and built-in
+    densities of the whole of one parameter x whose supports lie within its bounds."""
+    match = re.fullmatch(r"log_mix\((.*)\)", expression.strip())
+    if not match:
+        return None
+    weight, *components = split_top_level(match.group(1))
+    if len(components) != 2 or any(mentions(weight, n) for n in tainted):
+        return None
+    names = set()
+    for component in components:
+        call = re.fullmatch(rf"({_IDENT})_(lpdf|lupdf)\((.*)\)", component.strip())
+        if not call or call.group(1) not in SUPPORT:
+            return None
+        variate, bar, args = call.group(3).partition("|")
+        name = variate.strip()
+        if not bar or name not in parameters or mentions(args, name):
+            return None
+        declaration = parameters[name]
+        if declaration.type not in ("real", "vector", "row_vector", "matrix"):
+            return None
+        low, high = _support_ends(call.group(1), split_top_level(args))
+        if not (_end_covers(low, declaration.lower, lower=True) and _end_covers(high, declaration.upper, lower=False)):
+            return None
+        if declaration.lower is None and low is not None or declaration.upper is None and high is not None:
+            return None  # a support narrower than the parameter's space: fine, but not this simple case
+        names.add(name)
+    return names.pop() if len(names) == 1 else None
 
 
 def _index_count(lhs: str) -> int:
