@@ -85,12 +85,12 @@ def slow_compiled(toolchain):
     return SLOW
 
 
-def start_run(tmp_path: Path, source: str) -> tuple[subprocess.Popen, Path]:
+def start_run(tmp_path: Path, source: str, *options: str) -> tuple[subprocess.Popen, Path]:
     programs = tmp_path / "programs"
     programs.mkdir()
     (programs / "slow.stan").write_text(source)
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "llb", "run", str(PROBLEM), "--programs", str(programs), "--out", str(out), "--workers", "1", "--quiet", "--timeout", "300"]
+    command = [sys.executable, "-m", "llb", "run", str(PROBLEM), "--programs", str(programs), "--out", str(out), "--workers", "1", "--quiet", "--timeout", "300", *options]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env), out
 
@@ -125,3 +125,20 @@ def test_no_process_outlives_the_run(tmp_path, slow_compiled, phase, signum):
         with claim_run_folder(out):  # the folder can be resumed: llb may use it and no lock is held
             assert (out / MANIFEST).exists()
         assert not any(json.loads(path.read_text()).get("status") == "ok" for path in out.glob("models/*/result.json"))
+
+
+def test_no_process_outlives_a_run_on_a_local_dask_cluster(tmp_path, slow_compiled):
+    """The Dask worker's forkserver is started from a worker thread, so it watches its parent instead."""
+    process, _ = start_run(tmp_path, slow_compiled, "--dask-local")
+    try:
+        # a worker, its forkserver, the program's child (and a resource tracker)
+        assert wait_for(lambda: sum("forkserver" in c for c in descendants(process.pid).values()) >= 2, 120), "no program started"
+        time.sleep(2.0)
+        before = descendants(process.pid)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert wait_for(lambda: not alive(before), 15), f"still running: {[before[p] for p in alive(before)]}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
