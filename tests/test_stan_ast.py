@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from llb.stan_ast import AstFormatError, DensityCall, DensityStatement, Term, model_density_statements, parse_sexp, read_density_statements
+from dataclasses import replace
+
+from llb.stan_ast import AstFormatError, DensityCall, DensityStatement, Term, evaluate_int, model_density_statements, parse_sexp, read_density_statements
 
 PROGRAM = """
 functions { real gauss_lpdf(real x, real m) { return normal_lpdf(x | m, 1); } }
@@ -35,7 +37,8 @@ def test_parse_sexp_nests_lists_of_atoms():
 
 def test_density_statements_as_stanc_reads_them(toolchain):
     statements = read_density_statements(PROGRAM, toolchain=toolchain)
-    assert statements == [
+    plain = [replace(st, variate=None, loops=(), terms=tuple(replace(t, densities=tuple(replace(d, variate=None) for d in t.densities)) for t in st.terms)) for st in statements]
+    assert plain == [
         DensityStatement("tilde", "gauss", True, frozenset({"mu"})),
         DensityStatement("tilde", "normal", True, frozenset({"theta"})),
         DensityStatement(
@@ -46,8 +49,24 @@ def test_density_statements_as_stanc_reads_them(toolchain):
                 Term(True, frozenset({"theta", "g", "n"}), (DensityCall("gauss_lpdf", True, True, frozenset({"theta", "g", "n"})),)),
             ),
         ),
-        DensityStatement("tilde", "normal", False, frozenset({"y"})),
+        DensityStatement("tilde", "normal", False, frozenset({"y"}), conditional=True),
     ]  # fmt: skip
+    # what each density is of, and the loop around the target += statement
+    assert [st.variate.name if st.variate else None for st in statements] == ["mu", "theta", None, "y"]
+    assert statements[0].variate.indices == () and [index[0] for index in statements[3].variate.indices] == ["Single"]
+    assert evaluate_int(statements[3].variate.indices[0][1], {}) == 1
+    (loop,) = statements[2].loops
+    assert loop.variable == "n" and evaluate_int(loop.lower, {}) == 1 and evaluate_int(loop.upper, {"N": 7}) == 7
+    calls = [call for term in statements[2].terms for call in term.densities]
+    assert [(call.variate.name, call.variate.indices[0][0]) for call in calls] == [("y", "Single"), ("theta", "Single")]
+
+
+def test_integer_expressions_are_evaluated_from_the_tree(toolchain):
+    (statement,) = read_density_statements("data { int N; } parameters { vector[N] x; } model { x[2:(N - 1) * 2] ~ normal(0, 1); }", toolchain=toolchain)
+    (between,) = statement.variate.indices
+    assert between[0] == "Between"
+    assert evaluate_int(between[1], {"N": 5}) == 2 and evaluate_int(between[2], {"N": 5}) == 8
+    assert evaluate_int(between[2], {}) is None
 
 
 def test_a_tree_without_the_expected_fields_is_a_format_error():

@@ -38,8 +38,9 @@ from .likelihood import (
     LIKELIHOOD_FLAG, ModelReading, add_jacobians, single_definitions, data_transformations, density_calls, incomparable_likelihood, read_model, switch_likelihood,
     unnormalised_user_likelihood, user_densities, without_indices,
 )  # fmt: skip
-from .stan_ast import AstFormatError
-from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, enclosing_loops, enclosing_openers, evaluate_int, matching, mentions, number, replace_block, split_top_level
+from .stan_ast import AstFormatError, DensityStatement, Variate
+from .stan_ast import evaluate_int as evaluate_ast_int
+from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, evaluate_int, matching, mentions, number, replace_block, split_top_level
 from .toolchain import Toolchain
 from .validate import canonical_form
 
@@ -260,7 +261,7 @@ def check_priors(
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target and (mixed := _normalised_mixture(target.group(1), parameters, names.tainted)):
             has_prior.add(mixed)
-            ranges.setdefault(mixed, []).append(None if _under_condition(model_lines[:index]) else [(1, 0)] * parameters[mixed].ndim)
+            ranges.setdefault(mixed, []).append(None if reading.statements[index].conditional else [(1, 0)] * parameters[mixed].ndim)
             continue
         if target:
             for dist, _, variate in density_calls(target.group(1)):
@@ -291,10 +292,11 @@ def check_priors(
                 has_prior.update(n for n in parameters if mentions(lhs, n))
             continue
         has_prior.add(name)
-        loops = enclosing_loops(model_lines[:index])
-        if any(not variable or not mentions(lhs, variable) for variable, _, _ in loops):
+        record = reading.statements[index]
+        variate = record.variate if record.kind == "tilde" else _first_variate(record)
+        if any(loop.variable is None or loop.variable not in record.variate_names and loop.variable not in _variate_names(record) for loop in record.loops):
             doubt(f"the prior statement on {name} is repeated by a loop that does not index it")
-        ranges.setdefault(name, []).append(_index_box(lhs, name, parameters[name].ndim, model_lines[:index], data or {}))
+        ranges.setdefault(name, []).append(_record_box(variate if variate and variate.name == name else None, record, parameters[name].ndim, data))
         declaration = parameters[name]
         args = split_top_level(statement["args"])
         if dist in user_dists:
@@ -586,41 +588,58 @@ Box = list[tuple[int, int]]  # per dimension, the (first, last) elements covered
 MAX_COVERAGE_ELEMENTS = 1_000_000
 
 
-def _index_box(lhs: str, name: str, ndim: int, lines_before: list[str], data: dict[str, Any]) -> Box | None:
-    """The elements of ``name`` a ``~`` statement's left side covers, per dimension; None when that
-    cannot be told (the numerical check then decides): under a condition (``if``), or with an index
-    that is neither empty, a number, a slice of numbers and data, nor the variable of a loop."""
-    if _under_condition(lines_before):
+def _record_box(variate: Variate | None, record: DensityStatement, ndim: int, data: dict[str, Any] | None) -> Box | None:
+    """The elements of a variable a density statement covers, per dimension, from stanc's parse of
+    it; None when that cannot be told (the numerical check then decides): under a condition
+    (``if``), or with an index that is neither empty, a number or a range of int data, nor the
+    variable of a loop with such bounds."""
+    if variate is None or record.conditional or len(variate.indices) > ndim:
         return None
-    match = re.fullmatch(rf"\s*{re.escape(name)}\[(.*)\]\s*", lhs)
-    indices = split_top_level(match.group(1)) if match else []
-    if len(indices) > ndim:
-        return None
+    values = {k: v for k, v in (data or {}).items() if isinstance(v, int) and not isinstance(v, bool)}
     box: Box = []
-    for index in indices:
-        covered = _index_range(index.strip(), lines_before, data)
+    for index in variate.indices:
+        covered = _index_range(index, record.loops, values)
         if covered is None:
             return None
         box.append(covered)
-    return box + [(1, 0)] * (ndim - len(indices))
+    return box + [(1, 0)] * (ndim - len(variate.indices))
 
 
-def _index_range(index: str, lines_before: list[str], data: dict[str, Any]) -> tuple[int, int] | None:
-    if not index:
-        return (1, 0)  # x[, j]: every element of this dimension
-    if ":" in index:
-        low_text, high_text = (part.strip() for part in index.split(":", 1))
-        low = evaluate_int(low_text, data) if low_text else 1
-        high = evaluate_int(high_text, data) if high_text else 0
-        return None if low is None or high is None else (low, high)
-    single = evaluate_int(index, data)
-    if single is not None:
-        return (single, single)
-    loop = next((found for found in enclosing_loops(lines_before) if found[0] == index), None)
-    if loop is None:
+def _index_range(index, loops, values: dict[str, int]) -> tuple[int, int] | None:
+    """(first, last) elements of one stanc index node; last 0 means "to the end"."""
+    if index == "All":
+        return (1, 0)
+    kind = index[0]
+    if kind == "Single":
+        node = index[1]
+        loop = next((loop for loop in loops if loop.variable is not None and _is_variable(node, loop.variable)), None)
+        if loop is not None:
+            low, high = evaluate_ast_int(loop.lower, values), evaluate_ast_int(loop.upper, values)
+        else:
+            low = high = evaluate_ast_int(node, values)
+    elif kind == "Between":
+        low, high = evaluate_ast_int(index[1], values), evaluate_ast_int(index[2], values)
+    elif kind == "Upfrom":
+        low, high = evaluate_ast_int(index[1], values), 0
+    elif kind == "Downfrom":
+        low, high = 1, evaluate_ast_int(index[1], values)
+    else:
         return None
-    low, high = evaluate_int(loop[1], data), evaluate_int(loop[2], data)
     return None if low is None or high is None else (low, high)
+
+
+def _is_variable(node, name: str) -> bool:
+    expr = node[0][1] if node and isinstance(node[0], tuple) and node[0][:1] == ("expr",) else node
+    return isinstance(expr, tuple) and expr[:1] == ("Variable",) and ("name", name) in expr[1]
+
+
+def _first_variate(record: DensityStatement) -> Variate | None:
+    calls = [call for term in record.terms for call in term.densities]
+    return calls[0].variate if len(calls) == 1 else None
+
+
+def _variate_names(record: DensityStatement) -> frozenset[str]:
+    return frozenset().union(*(call.variate_names for term in record.terms for call in term.densities))
 
 
 def _coverage(boxes: list[Box | None], dims: tuple[str, ...], data: dict[str, Any] | None):
@@ -711,10 +730,14 @@ def _data_counted_twice(model_lines: list[str], parts: dict[str, list[str]], rea
         target = re.match(r"^\s*target \+= (.*);$", line)
         if target and index in reading.statements:
             variates += [variate for _, _, variate in density_calls(target.group(1)) if not any(mentions(variate, n) for n in reading.names.tainted)]
-        for variate in dict.fromkeys(variates):  # one statement's components (a mixture) count once
-            name = re.match(rf"^({_IDENT})\s*(\[.*\])?$", variate)
-            if name and name.group(1) in declared:
-                boxes.setdefault(name.group(1), []).append(_index_box(variate, name.group(1), declared[name.group(1)].ndim, model_lines[:index], data or {}))
+        record = reading.statements.get(index)
+        if record is None:
+            continue
+        found = [record.variate] if statement and variates else []
+        if target:
+            found += [call.variate for term in record.terms for call in term.densities if not call.variate_depends_on_parameters]
+        for variate in dict.fromkeys(v for v in found if v is not None and v.name in declared):  # a mixture's components count once
+            boxes.setdefault(variate.name, []).append(_record_box(variate, record, declared[variate.name].ndim, data))
     for name, covered in boxes.items():
         counts = _coverage([b for b in covered if b is not None], declared[name].dims, data) if len(covered) > 1 else None
         if counts is not None and (counts > 1).any():
@@ -723,10 +746,6 @@ def _data_counted_twice(model_lines: list[str], parts: dict[str, list[str]], rea
                 "a density of the data and its evidence is not comparable; give each observation one likelihood"
             )
     return None
-
-
-def _under_condition(lines_before: list[str]) -> bool:
-    return any(opener.startswith(("if ", "} else", "else")) for opener in enclosing_openers(lines_before))
 
 
 def _is_scalar_expression(expression: str, scalars: set[str]) -> bool:

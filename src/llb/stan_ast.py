@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,6 +34,24 @@ class AstFormatError(ValueError):
 
 
 @dataclass(frozen=True)
+class Variate:
+    """What a density is of, when it is a variable: ``x`` (no indices) or ``x[...]`` with stanc's
+    index nodes (``("Single", e)``, ``("Between", a, b)``, ``("Upfrom", a)``, ``("Downfrom", b)``, ``"All"``)."""
+
+    name: str
+    indices: tuple[Sexp, ...] = ()
+
+
+@dataclass(frozen=True)
+class Loop:
+    """An enclosing ``for (variable in lower:upper)``; ``while`` loops have variable None."""
+
+    variable: str | None
+    lower: Sexp = None
+    upper: Sexp = None
+
+
+@dataclass(frozen=True)
 class DensityCall:
     """A call ``f_lpdf(x | ...)`` (or ``_lpmf``, ``_lcdf``, ``_lccdf``) inside an expression."""
 
@@ -41,6 +59,7 @@ class DensityCall:
     user_defined: bool
     variate_depends_on_parameters: bool
     variate_names: frozenset[str]
+    variate: Variate | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,9 @@ class DensityStatement:
     variate_depends_on_parameters: bool  # the ~ statement's left side; for target +=, the whole sum
     variate_names: frozenset[str]
     terms: tuple[Term, ...] = ()
+    variate: Variate | None = None  # the ~ statement's left side, when it is a variable
+    loops: tuple[Loop, ...] = ()  # enclosing loops, innermost first
+    conditional: bool = False  # inside an if (or else) branch
 
 
 def parse_sexp(text: str) -> Sexp:
@@ -93,9 +115,89 @@ def decorated_ast(source: str, *, toolchain: Toolchain | None = None) -> Sexp:
 
 
 def model_density_statements(tree: Sexp) -> list[DensityStatement]:
-    """Every ``~`` and ``target +=`` statement of the model block, in source order."""
-    model = _field(tree, "modelblock")
-    return [_statement(node) for node in _preorder(model) if isinstance(node, list) and node and node[0] in ("Tilde", "TargetPE")]
+    """Every ``~`` and ``target +=`` statement of the model block, in source order, with the loops
+    and conditions that enclose it."""
+    found: list[DensityStatement] = []
+    _collect(_field(tree, "modelblock"), (), False, found)
+    return found
+
+
+def _collect(node: Sexp, loops: tuple[Loop, ...], conditional: bool, found: list[DensityStatement]) -> None:
+    if not isinstance(node, list) or not node:
+        return
+    head = node[0]
+    if head in ("Tilde", "TargetPE"):
+        found.append(replace(_statement(node), loops=loops, conditional=conditional))
+        return
+    if head == "For":
+        variable = _field(_field(node, "loop_variable"), "name")
+        loop = Loop(variable, _freeze(_field(node, "lower_bound")), _freeze(_field(node, "upper_bound")))
+        _collect(_field(node, "loop_body"), (loop, *loops), conditional, found)
+        return
+    if head in ("While", "ForEach"):
+        for child in node[1:]:
+            _collect(child, (Loop(None), *loops), conditional, found)
+        return
+    if head == "IfThenElse":
+        for child in node[1:]:
+            _collect(child, loops, True, found)
+        return
+    for child in node:
+        _collect(child, loops, conditional, found)
+
+
+def _freeze(node: Sexp) -> Sexp:
+    """Nested lists as nested tuples (records must compare and hash)."""
+    return tuple(_freeze(child) for child in node) if isinstance(node, list) else node
+
+
+_RESHAPES = {"to_vector", "to_row_vector", "to_array_1d"}  # the same elements, once each
+
+
+def _variate(expr: Sexp) -> Variate | None:
+    """The variable an expression is, whole (also reshaped: ``to_vector(beta)``) or indexed, or None
+    for any other expression."""
+    if isinstance(expr, list) and len(expr) == 2 and expr[0] == "Variable":
+        return Variate(_field(expr[1], "name"))
+    if isinstance(expr, list) and len(expr) == 4 and expr[0] == "FunApp" and _field(expr[2], "name") in _RESHAPES and len(expr[3]) == 1:
+        inner, _ = _expression(expr[3][0])
+        if isinstance(inner, list) and len(inner) == 2 and inner[0] == "Variable":
+            return Variate(_field(inner[1], "name"))
+    if isinstance(expr, list) and len(expr) == 3 and expr[0] == "Indexed":
+        inner, _ = _expression(expr[1])
+        if isinstance(inner, list) and len(inner) == 2 and inner[0] == "Variable":
+            return Variate(_field(inner[1], "name"), tuple(_freeze(index) for index in expr[2]))
+    return None
+
+
+def evaluate_int(node: Sexp, values: dict[str, int]) -> int | None:
+    """An integer expression node (``((expr E) (emeta ...))`` or E itself) evaluated with ``values``
+    (int data, loop variables); None for anything else."""
+    if isinstance(node, (list, tuple)) and node and isinstance(node[0], (list, tuple)) and node[0][:1] in (["expr"], ("expr",)):
+        node = node[0][1]
+    if not isinstance(node, (list, tuple)) or not node:
+        return None
+    head = node[0]
+    if head == "IntNumeral":
+        try:
+            return int(node[1])
+        except ValueError:
+            return None
+    if head == "Variable":
+        name = dict((item[0], item[1]) for item in node[1] if isinstance(item, (list, tuple)) and len(item) == 2).get("name")
+        value = values.get(name) if isinstance(name, str) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if head in ("Paren", "Promotion"):
+        return evaluate_int(node[1], values)
+    if head == "PrefixOp" and node[1] == "PMinus":
+        inner = evaluate_int(node[2], values)
+        return None if inner is None else -inner
+    if head == "BinOp" and node[2] in ("Plus", "Minus", "Times"):
+        left, right = evaluate_int(node[1], values), evaluate_int(node[3], values)
+        if left is None or right is None:
+            return None
+        return left + right if node[2] == "Plus" else left - right if node[2] == "Minus" else left * right
+    return None
 
 
 def read_density_statements(source: str, *, toolchain: Toolchain | None = None) -> list[DensityStatement]:
@@ -148,7 +250,7 @@ def _density_calls(node: Sexp) -> tuple[DensityCall, ...]:
                 raise AstFormatError(f"{function} has no arguments in stanc's syntax tree")
             variate, depends = _expression(arguments[0])
             user = isinstance(origin, list) and origin[:1] == ["UserDefined"]
-            calls.append(DensityCall(function, user, depends, _names(variate)))
+            calls.append(DensityCall(function, user, depends, _names(variate), _variate(variate)))
     return tuple(calls)
 
 
@@ -164,7 +266,7 @@ def _statement(node: list[Sexp]) -> DensityStatement:
     if node[0] == "Tilde":
         variate, depends = _expression(_field(node, "arg"))
         distribution = _field(_field(node, "distribution"), "name")
-        return DensityStatement("tilde", distribution, depends, _names(variate))
+        return DensityStatement("tilde", distribution, depends, _names(variate), variate=_variate(variate))
     whole, depends = _expression(node[1])
     terms = []
     for term_node in _terms(node[1]):
