@@ -75,3 +75,36 @@ def test_a_tree_without_the_expected_fields_is_a_format_error():
     tree = parse_sexp("((modelblock (Tilde (arg ((expr (Variable ((name y)))) (emeta ((ad_level Sometimes))))) (distribution ((name normal))))))")
     with pytest.raises(AstFormatError, match="ad_level"):
         model_density_statements(tree)
+
+
+def test_declarations_as_stanc_parses_them(toolchain):
+    from llb.stan_ast import block_declarations, decorated_ast
+    from llb.stan_syntax import Declaration
+
+    source = """
+    data { int N; real lo; }
+    parameters {
+      real<lower=-1, upper=lo * 2> a;
+      array[N, 2] real<upper=1> w;
+      array[2] simplex[3] q;
+      cholesky_factor_cov[4, 3] C;
+      cov_matrix[2] S;
+      matrix<lower=0>[2, N] M;
+      real<offset=1, multiplier=2> om;
+      positive_ordered[2] po, pp;
+    }
+    model { }
+    """
+    declared = block_declarations(decorated_ast(source, toolchain=toolchain), "parametersblock")
+    assert declared == {
+        "a": Declaration("a", "real", (), (), "-1", "lo * 2"),
+        "w": Declaration("w", "real", ("N", "2"), (), None, "1"),
+        "q": Declaration("q", "simplex", ("2",), ("3",)),
+        "C": Declaration("C", "cholesky_factor_cov", (), ("4", "3")),
+        "S": Declaration("S", "cov_matrix", (), ("2",)),
+        "M": Declaration("M", "matrix", (), ("2", "N"), "0"),
+        "om": Declaration("om", "real"),
+        "po": Declaration("po", "positive_ordered", (), ("2",)),
+        "pp": Declaration("pp", "positive_ordered", (), ("2",)),
+    }
+    assert declared["S"].dims == ("2", "2")

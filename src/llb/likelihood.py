@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 from .toolchain import Toolchain
 
-from .stan_ast import AstFormatError, DensityStatement, Term, read_density_statements
-from .stan_syntax import IDENT, TILDE, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
+from .stan_ast import AstFormatError, DensityStatement, Term, decorated_ast, model_density_statements
+from .stan_ast import block_declarations as tree_declarations
+from .stan_syntax import IDENT, TILDE, Declaration, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
 
 # Functions that rearrange data without changing any value.
 _REARRANGE = {"to_vector", "to_row_vector", "to_array_1d", "to_array_2d", "to_matrix", "to_int", "append_array", "append_row", "append_col"}
@@ -188,6 +189,7 @@ class ModelReading:
 
     names: ModelNames
     statements: dict[int, DensityStatement]
+    parameters: dict[str, Declaration]  # the parameters block, as stanc parsed it
 
     def variate_is_data(self, index: int, variate: str) -> bool:
         """Whether the ``~`` statement at line ``index`` is a density of the data: stanc finds that its
@@ -215,7 +217,8 @@ def read_model(canonical: str, *, toolchain: Toolchain | None = None) -> ModelRe
     """Pair the density statements of a canonical program with stanc's parse of it (raises
     AstFormatError when the two readings do not line up)."""
     parts = blocks(canonical)
-    statements = read_density_statements(canonical, toolchain=toolchain)
+    tree = decorated_ast(canonical, toolchain=toolchain)
+    statements = model_density_statements(tree)
     paired: dict[int, DensityStatement] = {}
     queue = list(statements)
     for index, line in enumerate(parts.get("model", [])):
@@ -227,7 +230,7 @@ def read_model(canonical: str, *, toolchain: Toolchain | None = None) -> ModelRe
         paired[index] = queue.pop(0)
     if queue:
         raise AstFormatError("stanc's parse has density statements llb did not find in the program's text")
-    return ModelReading(classify_names(parts), paired)
+    return ModelReading(classify_names(parts), paired, tree_declarations(tree, "parametersblock"))
 
 
 def switch_likelihood(canonical: str, *, toolchain: Toolchain | None = None) -> tuple[str | None, str | None]:

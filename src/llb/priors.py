@@ -213,12 +213,12 @@ def check_priors(
     except ValueError as error:
         return PriorCheck(False, str(error), source)
     parts = blocks(canonical)
-    parameters = {d.name: d for d in block_declarations(parts.get("parameters", []))}
     try:
         reading = read_model(canonical, toolchain=toolchain)
         user_likelihood = unnormalised_user_likelihood(parts, reading)
     except AstFormatError as error:
         return PriorCheck(False, f"llb cannot read stanc's parse of the program ({error}), so it cannot check its prior", source)
+    parameters = reading.parameters
     if user_likelihood is not None:
         return PriorCheck(False, user_likelihood, source, refusal=IMPROPER_LIKELIHOOD)
     if not parameters:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .process import run_command
+from .stan_syntax import Declaration
 from .toolchain import Toolchain, find_toolchain
 from .validate import STANC_TIMEOUT
 
@@ -273,3 +274,116 @@ def _statement(node: list[Sexp]) -> DensityStatement:
         expr, term_depends = _expression(term_node)
         terms.append(Term(term_depends, _names(expr), _density_calls(expr)))
     return DensityStatement("target", None, depends, _names(whole), tuple(terms))
+
+
+# -- declarations ---------------------------------------------------------------------------------
+_BINARY = {
+    "Plus": "+", "Minus": "-", "Times": "*", "Divide": "/", "IntDivide": "%/%", "Modulo": "%", "LDivide": "\\\\",
+    "EltTimes": ".*", "EltDivide": "./", "Pow": "^", "EltPow": ".^", "Or": "||", "And": "&&", "Equals": "==",
+    "NEquals": "!=", "Less": "<", "Leq": "<=", "Greater": ">", "Geq": ">=",
+}  # fmt: skip
+_PREFIX = {"PMinus": "-", "PPlus": "+", "PNot": "!"}
+# constrained types: stanc's transformation -> the Stan type name, and how many of the matrix sizes it shows
+_CONSTRAINED = {
+    "Simplex": ("simplex", 1), "Ordered": ("ordered", 1), "PositiveOrdered": ("positive_ordered", 1),
+    "UnitVector": ("unit_vector", 1), "CholeskyCorr": ("cholesky_factor_corr", 1), "CholeskyCov": ("cholesky_factor_cov", 2),
+    "Covariance": ("cov_matrix", 1), "Correlation": ("corr_matrix", 1),
+}  # fmt: skip
+_AFFINE = {"Identity", "Offset", "Multiplier", "OffsetMultiplier"}
+
+
+def render(node: Sexp) -> str:
+    """Stan code for an expression node of the tree (binary operations inside others parenthesised)."""
+    expr = _field(node, "expr") if isinstance(node, list) and node and isinstance(node[0], list) else node
+    if not isinstance(expr, list) or not expr:
+        raise AstFormatError(f"llb cannot print the expression {expr!r}")
+    head = expr[0]
+    if head in ("IntNumeral", "RealNumeral", "ImagNumeral"):
+        return expr[1] + ("i" if head == "ImagNumeral" else "")
+    if head == "Variable":
+        return _field(expr[1], "name")
+    if head == "Promotion":
+        return render(expr[1])
+    if head == "Paren":
+        return f"({render(expr[1])})"
+    if head == "PrefixOp" and expr[1] in _PREFIX:
+        return _PREFIX[expr[1]] + _operand(expr[2])
+    if head == "BinOp" and expr[2] in _BINARY:
+        return f"{_operand(expr[1])} {_BINARY[expr[2]]} {_operand(expr[3])}"
+    if head == "FunApp":
+        return f"{_field(expr[2], 'name')}({', '.join(render(arg) for arg in expr[3])})"
+    if head == "Indexed":
+        return f"{_operand(expr[1])}[{', '.join(_render_index(index) for index in expr[2])}]"
+    if head == "TernaryIf":
+        return f"{_operand(expr[1])} ? {_operand(expr[2])} : {_operand(expr[3])}"
+    raise AstFormatError(f"llb cannot print a {head} expression")
+
+
+def _operand(node: Sexp) -> str:
+    expr = _field(node, "expr")
+    text = render(node)
+    return f"({text})" if isinstance(expr, list) and expr[:1] in (["BinOp"], ["TernaryIf"]) else text
+
+
+def _render_index(index: Sexp) -> str:
+    if index == "All":
+        return ""
+    kind = index[0]
+    if kind == "Single":
+        return render(index[1])
+    if kind == "Between":
+        return f"{render(index[1])}:{render(index[2])}"
+    if kind == "Upfrom":
+        return f"{render(index[1])}:"
+    if kind == "Downfrom":
+        return f":{render(index[1])}"
+    raise AstFormatError(f"llb cannot print the index {kind}")
+
+
+def block_declarations(tree: Sexp, block: str) -> dict[str, Declaration]:
+    """The declarations of ``block`` ("parametersblock", "datablock", ...) as stanc parsed them."""
+    found: dict[str, Declaration] = {}
+    contents = _field(tree, block)
+    if not contents:
+        return found
+    for node in _preorder(_field(contents[0], "stmts")):
+        if not (isinstance(node, list) and node and node[0] == "VarDecl"):
+            continue
+        base, array_dims, type_dims = _declared_type(_field(node, "decl_type"))
+        transformation = _field(node, "transformation")
+        kind = transformation if isinstance(transformation, str) else transformation[0]
+        lower = upper = None
+        if kind in _CONSTRAINED:
+            base, shown = _CONSTRAINED[kind]
+            if shown == 1 or type_dims[0] == type_dims[-1]:  # a square matrix shows one size
+                type_dims = type_dims[:1]
+        elif kind == "Lower":
+            lower = render(transformation[1])
+        elif kind == "Upper":
+            upper = render(transformation[1])
+        elif kind == "LowerUpper":
+            lower, upper = render(transformation[1]), render(transformation[2])
+        elif kind not in _AFFINE:
+            raise AstFormatError(f"llb does not know the {kind} transformation of a declaration")
+        for variable in _field(node, "variables"):
+            name = _field(_field(variable, "identifier"), "name")
+            found[name] = Declaration(name, base, tuple(array_dims), tuple(type_dims), lower, upper)
+    return found
+
+
+def _declared_type(node: Sexp) -> tuple[str, list[str], list[str]]:
+    """(base type, array sizes outermost first, vector/matrix sizes) of a decl_type node."""
+    if isinstance(node, str):
+        names = {"SReal": "real", "SInt": "int", "SComplex": "complex"}
+        if node not in names:
+            raise AstFormatError(f"llb does not know the declared type {node}")
+        return names[node], [], []
+    head = node[0]
+    if head == "SArray":
+        base, arrays, sizes = _declared_type(node[1])
+        return base, [render(node[2]), *arrays], sizes
+    shapes = {"SVector": "vector", "SRowVector": "row_vector", "SMatrix": "matrix", "SComplexVector": "complex_vector",
+              "SComplexRowVector": "complex_row_vector", "SComplexMatrix": "complex_matrix"}  # fmt: skip
+    if head in shapes:
+        return shapes[head], [], [render(size) for size in node[2:]]
+    raise AstFormatError(f"llb does not know the declared type {head}")
