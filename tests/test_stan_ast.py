@@ -39,17 +39,17 @@ def test_density_statements_as_stanc_reads_them(toolchain):
     statements = read_density_statements(PROGRAM, toolchain=toolchain)
     plain = [replace(st, variate=None, loops=(), terms=tuple(replace(t, densities=tuple(replace(d, variate=None) for d in t.densities)) for t in st.terms)) for st in statements]
     assert plain == [
-        DensityStatement("tilde", "gauss", True, frozenset({"mu"})),
-        DensityStatement("tilde", "normal", True, frozenset({"theta"})),
+        DensityStatement("tilde", "gauss", True, frozenset({"mu"}), arguments=("0",)),
+        DensityStatement("tilde", "normal", True, frozenset({"theta"}), arguments=("mu", "1")),
         DensityStatement(
             "target", None, True, frozenset({"y", "n", "theta", "g", "mu"}),
             (
-                Term(True, frozenset({"y", "n", "theta", "g"}), (DensityCall("normal_lpdf", False, False, frozenset({"y", "n"})),)),
+                Term(True, frozenset({"y", "n", "theta", "g"}), (DensityCall("normal_lpdf", False, False, frozenset({"y", "n"}), arguments=("theta[g[n]]", "1")),)),
                 Term(True, frozenset({"mu"}), ()),
-                Term(True, frozenset({"theta", "g", "n"}), (DensityCall("gauss_lpdf", True, True, frozenset({"theta", "g", "n"})),)),
+                Term(True, frozenset({"theta", "g", "n"}), (DensityCall("gauss_lpdf", True, True, frozenset({"theta", "g", "n"}), arguments=("0",)),)),
             ),
         ),
-        DensityStatement("tilde", "normal", False, frozenset({"y"}), conditional=True),
+        DensityStatement("tilde", "normal", False, frozenset({"y"}), conditional=True, arguments=("mu", "2")),
     ]  # fmt: skip
     # what each density is of, and the loop around the target += statement
     assert [st.variate.name if st.variate else None for st in statements] == ["mu", "theta", None, "y"]
@@ -59,6 +59,19 @@ def test_density_statements_as_stanc_reads_them(toolchain):
     assert loop.variable == "n" and evaluate_int(loop.lower, {}) == 1 and evaluate_int(loop.upper, {"N": 7}) == 7
     calls = [call for term in statements[2].terms for call in term.densities]
     assert [(call.variate.name, call.variate.indices[0][0]) for call in calls] == [("y", "Single"), ("theta", "Single")]
+
+
+def test_truncations_and_arguments_are_printed_as_stan_code(toolchain):
+    source = (
+        "data { real lo; } parameters { real<lower=0> s; real t; real<lower=0> u; }\n"
+        "model { s ~ normal(0, 2) T[0, ]; t ~ normal(-lo * 2, 1) T[, 5]; u ~ normal(1, 2) T[0.5, 3]; }"
+    )
+    statements = read_density_statements(source, toolchain=toolchain)
+    assert [(st.arguments, st.truncation) for st in statements] == [
+        (("0", "2"), ("0", None)),
+        (("-lo * 2", "1"), (None, "5")),
+        (("1", "2"), ("0.5", "3")),
+    ]
 
 
 def test_integer_expressions_are_evaluated_from_the_tree(toolchain):

@@ -173,21 +173,6 @@ def _end_covers(end: float | str | None, bound: str | None, *, lower: bool) -> b
     return value >= limit if lower else value <= limit
 
 
-def _truncation_ends(truncation: str | None) -> tuple[str | None, str | None]:
-    """``" T[a, ]"`` -> ("a", None); no truncation -> (None, None)."""
-    if not truncation:
-        return None, None
-    inner = truncation.strip()[2:-1]
-    depth = 0
-    for position, char in enumerate(inner):
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if char == "," and depth == 0:
-            low, high = inner[:position].strip(), inner[position + 1 :].strip()
-            return low or None, high or None
-    return inner.strip() or None, None
-
-
 def check_priors(
     source: str,
     warnings: tuple[str, ...],
@@ -298,7 +283,11 @@ def check_priors(
             doubt(f"the prior statement on {name} is repeated by a loop that does not index it")
         ranges.setdefault(name, []).append(_record_box(variate if variate and variate.name == name else None, record, parameters[name].ndim, data))
         declaration = parameters[name]
-        args = split_top_level(statement["args"])
+        # the distribution's arguments and truncation as stanc parsed them (a target += statement read as
+        # a ~ statement has its density call's arguments and no truncation)
+        call = None if record.kind == "tilde" else next(c for term in record.terms for c in term.densities)
+        args = list(record.arguments if call is None else call.arguments)
+        truncation = record.truncation if call is None else None
         if dist in user_dists:
             doubt(f"the prior of {name} uses the user-defined density {dist}")
             continue
@@ -317,7 +306,7 @@ def check_priors(
         if lower is None and upper is None:
             continue
         # the statement's own truncation, if any, replaces the distribution's support at that end
-        cut_low, cut_high = _truncation_ends(statement["trunc"])
+        cut_low, cut_high = truncation or (None, None)
         support_low, support_high = _support_ends(dist, args)
         low_ok = _end_covers(cut_low if cut_low is not None else support_low, lower, lower=True)
         high_ok = _end_covers(cut_high if cut_high is not None else support_high, upper, lower=False)
@@ -429,6 +418,8 @@ def _normaliser_varies(dist: str, args: list[str], low: str | None, high: str | 
     """Whether the mass a truncation T[low, high] keeps may depend on parameters. It does not when
     no argument or bound involves a parameter, nor when a symmetric family is cut at its own
     location (normal(mu, tau) T[mu, ] keeps half, whatever mu and tau)."""
+    if any(arg is None for arg in args):
+        return True  # an argument llb cannot print: assume the worst
     if not any(mentions(text, n) for text in (*args, low or "", high or "") for n in tainted):
         return False
     location = args[1] if dist == "student_t" and len(args) > 1 else (args[0] if args else "")
@@ -748,8 +739,8 @@ def _data_counted_twice(model_lines: list[str], parts: dict[str, list[str]], rea
     return None
 
 
-def _is_scalar_expression(expression: str, scalars: set[str]) -> bool:
-    if "[" in expression or "(" in expression:
+def _is_scalar_expression(expression: str | None, scalars: set[str]) -> bool:
+    if expression is None or "[" in expression or "(" in expression:
         return False
     names = re.findall(rf"\b{_IDENT}\b", expression)
     return all(name in scalars for name in names)

@@ -61,6 +61,7 @@ class DensityCall:
     variate_depends_on_parameters: bool
     variate_names: frozenset[str]
     variate: Variate | None = None
+    arguments: tuple[str | None, ...] = ()  # the arguments after the variate, as Stan code (None: unprintable)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ class DensityStatement:
     variate: Variate | None = None  # the ~ statement's left side, when it is a variable
     loops: tuple[Loop, ...] = ()  # enclosing loops, innermost first
     conditional: bool = False  # inside an if (or else) branch
+    arguments: tuple[str | None, ...] = ()  # the ~ statement's distribution arguments, as Stan code
+    truncation: tuple[str | None, str | None] | None = None  # its T[low, high], ends as Stan code
 
 
 def parse_sexp(text: str) -> Sexp:
@@ -251,8 +254,29 @@ def _density_calls(node: Sexp) -> tuple[DensityCall, ...]:
                 raise AstFormatError(f"{function} has no arguments in stanc's syntax tree")
             variate, depends = _expression(arguments[0])
             user = isinstance(origin, list) and origin[:1] == ["UserDefined"]
-            calls.append(DensityCall(function, user, depends, _names(variate), _variate(variate)))
+            arguments = tuple(_printed(argument) for argument in arguments[1:])
+            calls.append(DensityCall(function, user, depends, _names(variate), _variate(variate), arguments))
     return tuple(calls)
+
+
+def _printed(node: Sexp) -> str | None:
+    try:
+        return render(node)
+    except AstFormatError:
+        return None
+
+
+def _truncation(node: Sexp) -> tuple[str | None, str | None] | None:
+    if node == "NoTruncate":
+        return None
+    kind = node[0]
+    if kind == "TruncateUpFrom":
+        return _printed(node[1]), None
+    if kind == "TruncateDownFrom":
+        return None, _printed(node[1])
+    if kind == "TruncateBetween":
+        return _printed(node[1]), _printed(node[2])
+    raise AstFormatError(f"llb does not know the truncation {kind}")
 
 
 def _terms(node: Sexp) -> list[Sexp]:
@@ -267,7 +291,11 @@ def _statement(node: list[Sexp]) -> DensityStatement:
     if node[0] == "Tilde":
         variate, depends = _expression(_field(node, "arg"))
         distribution = _field(_field(node, "distribution"), "name")
-        return DensityStatement("tilde", distribution, depends, _names(variate), variate=_variate(variate))
+        arguments = tuple(_printed(argument) for argument in _field(node, "args"))
+        return DensityStatement(
+            "tilde", distribution, depends, _names(variate), variate=_variate(variate), arguments=arguments,
+            truncation=_truncation(_field(node, "truncation")),
+        )  # fmt: skip
     whole, depends = _expression(node[1])
     terms = []
     for term_node in _terms(node[1]):
