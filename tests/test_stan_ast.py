@@ -121,3 +121,28 @@ def test_declarations_as_stanc_parses_them(toolchain):
         "pp": Declaration("pp", "positive_ordered", (), ("2",)),
     }
     assert declared["S"].dims == ("2", "2")
+
+
+def test_user_densities_are_proved_from_their_bodies(toolchain):
+    from llb.stan_ast import UserDensity, decorated_ast, user_densities
+
+    source = """
+    functions {
+      real gauss_lpdf(real x, real m, real s) { return normal_lpdf(x | m, s); }
+      real mix_lpdf(vector x, real m, real w) { return log_mix(w, normal_lpdf(x | m, 1), normal_lpdf(x | m, 3)); }
+      real selfmix_lpdf(real x, real m) { return log_mix(inv_logit(x), normal_lpdf(x | m, 1), normal_lpdf(x | m, 3)); }
+      real bad_lpdf(real x, real m) { real z = x - m; return -0.5 * square(z); }
+      real part_lpdf(vector x, real m) { return normal_lpdf(x[1] | m, 1); }
+      real other_lpmf(int k, real m) { return poisson_lpmf(k | m); }
+    }
+    parameters { real mu; } model { mu ~ gauss(0, 1); }
+    """
+    found = user_densities(decorated_ast(source, toolchain=toolchain))
+    assert found == {
+        "gauss": UserDensity("gauss", "lpdf", True),
+        "mix": UserDensity("mix", "lpdf", True),
+        "selfmix": UserDensity("selfmix", "lpdf", False),  # a weight that depends on x is not a mixture of x
+        "bad": UserDensity("bad", "lpdf", False),
+        "part": UserDensity("part", "lpdf", False),  # a density of one element, not of x
+        "other": UserDensity("other", "lpmf", True),
+    }

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from .toolchain import Toolchain
 
 from .stan_ast import AstFormatError, DensityStatement, Term, decorated_ast, model_density_statements
+from .stan_ast import UserDensity
 from .stan_ast import block_declarations as tree_declarations
+from .stan_ast import user_densities as tree_user_densities
 from .stan_syntax import IDENT, TILDE, Declaration, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
 
 # Functions that rearrange data without changing any value.
@@ -190,6 +192,7 @@ class ModelReading:
     names: ModelNames
     statements: dict[int, DensityStatement]
     parameters: dict[str, Declaration]  # the parameters block, as stanc parsed it
+    user_densities: dict[str, UserDensity]  # user-defined _lpdf/_lpmf functions, by name without the suffix
 
     def variate_is_data(self, index: int, variate: str) -> bool:
         """Whether the ``~`` statement at line ``index`` is a density of the data: stanc finds that its
@@ -230,7 +233,7 @@ def read_model(canonical: str, *, toolchain: Toolchain | None = None) -> ModelRe
         paired[index] = queue.pop(0)
     if queue:
         raise AstFormatError("stanc's parse has density statements llb did not find in the program's text")
-    return ModelReading(classify_names(parts), paired, tree_declarations(tree, "parametersblock"))
+    return ModelReading(classify_names(parts), paired, tree_declarations(tree, "parametersblock"), tree_user_densities(tree))
 
 
 def switch_likelihood(canonical: str, *, toolchain: Toolchain | None = None) -> tuple[str | None, str | None]:
@@ -304,51 +307,9 @@ def add_data_declaration(canonical: str, declaration: str) -> str:
 
 
 # -- user-defined densities of the data ----------------------------------------------------------
-_FUNCTION_HEADER = re.compile(rf"^  \S.*?\b(?P<name>{IDENT})_(?P<kind>lpdf|lpmf)\((?P<args>.*)\) \{{$")
-
-
-def user_densities(parts: dict[str, list[str]]) -> dict[str, tuple[str, list[str]]]:
-    """Each user-defined density's name (``gauss`` for ``gauss_lpdf``) -> (its first argument, body lines)."""
-    found: dict[str, tuple[str, list[str]]] = {}
-    lines = parts.get("functions", [])
-    for index, line in enumerate(lines):
-        header = _FUNCTION_HEADER.match(line)
-        if not header:
-            continue
-        arguments = split_top_level(header["args"])
-        first = arguments[0].split()[-1] if arguments else ""
-        body = []
-        for inner in lines[index + 1 :]:
-            if inner == "  }":
-                break
-            body.append(inner.strip())
-        found[header["name"]] = (first, body)
-    return found
-
-
-def is_normalised_user_density(name: str, densities: dict[str, tuple[str, list[str]]]) -> bool:
-    """Whether the user-defined density ``name`` provably returns a normalised density of its first
-    argument: its body is one ``return`` of a built-in density of that argument, or ``log_mix`` of
-    such densities."""
-    first, body = densities[name]
-    if len(body) != 1 or not body[0].startswith("return ") or not body[0].endswith(";"):
-        return False
-    expression = body[0][len("return ") : -1].strip()
-    mix = re.fullmatch(r"log_mix\((.*)\)", expression)
-    components = split_top_level(mix.group(1))[1:] if mix else [expression]
-    for component in components:
-        calls = density_calls(component)
-        whole = re.fullmatch(rf"{IDENT}_(lpdf|lupdf|lpmf|lupmf)\(.*\)", component.strip())
-        if not whole or len(calls) != 1 or calls[0][0] in densities or calls[0][2] != first:
-            return False
-        if calls[0][1] not in ("lpdf", "lupdf", "lpmf", "lupmf"):
-            return False
-    return bool(components)
-
-
 def unnormalised_user_likelihood(parts: dict[str, list[str]], reading: ModelReading) -> str | None:
     """Why a likelihood statement's user-defined density cannot be trusted to be normalised, or None."""
-    densities = user_densities(parts)
+    densities = reading.user_densities
     if not densities:
         return None
     for index, line in enumerate(parts.get("model", [])):
@@ -364,7 +325,7 @@ def unnormalised_user_likelihood(parts: dict[str, list[str]], reading: ModelRead
                     if call.user_defined and not call.variate_depends_on_parameters and call.variate_names & reading.names.data_like
                 ]  # fmt: skip
         for dist in used:
-            if not is_normalised_user_density(dist, densities):
+            if not densities[dist].normalised:
                 return (
                     f"the likelihood uses the user-defined density {dist}, which llb cannot prove is normalised "
                     "(it should return a built-in density of its first argument); write the likelihood with built-in densities"
@@ -618,7 +579,7 @@ def incomparable_likelihood(parts: dict[str, list[str]], reading: ModelReading) 
     """
     data = block_declarations(parts.get("data", []))
     integers = {d.name for d in data + block_declarations(parts.get("transformed data", [])) if d.base_type == "int"}
-    user_kinds = {header["name"]: header["kind"] for line in parts.get("functions", []) if (header := _FUNCTION_HEADER.match(line))}
+    user_kinds = {name: density.kind for name, density in reading.user_densities.items()}
     found_likelihood = False
     for index, line in enumerate(parts.get("model", [])):
         densities: list[tuple[str, str, str]] = []

@@ -36,7 +36,7 @@ from typing import Any
 
 from .likelihood import (
     LIKELIHOOD_FLAG, ModelReading, add_jacobians, single_definitions, data_transformations, density_calls, incomparable_likelihood, read_model, switch_likelihood,
-    unnormalised_user_likelihood, user_densities, without_indices,
+    unnormalised_user_likelihood, without_indices,
 )  # fmt: skip
 from .stan_ast import AstFormatError, DensityStatement, Variate
 from .stan_ast import evaluate_int as evaluate_ast_int
@@ -217,7 +217,7 @@ def check_priors(
         for d in block_declarations(parts.get(block, []))
         if d.scalar
     }
-    user_dists = set(user_densities(parts))
+    user_dists = set(reading.user_densities)
     original_lines = parts.get("model", [])
     model_lines = [_as_tilde(line, parameters) or line for line in original_lines]
     unproven: list[str] = []
@@ -440,13 +440,14 @@ _NATURAL_PRIORS = {
 
 def _normalised_mixture(expression: str, parameters: dict[str, Declaration], tainted) -> str | None:
     """The parameter whose prior ``expression`` is, when it is provably a normalised mixture:
-    ``log_mix(theta, f_lpdf(x | ...), g_lpdf(x | ...))`` with theta free of parameters and built-in
-    densities of the whole of one parameter x whose supports lie within its bounds."""
+    ``log_mix(theta, f_lpdf(x | ...), g_lpdf(x | ...))`` with built-in densities of the whole of one
+    parameter x whose supports lie within its bounds, and a weight theta that does not involve x
+    (Stan requires it in [0, 1]; it may depend on other parameters)."""
     match = re.fullmatch(r"log_mix\((.*)\)", expression.strip())
     if not match:
         return None
     weight, *components = split_top_level(match.group(1))
-    if len(components) != 2 or any(mentions(weight, n) for n in tainted):
+    if len(components) != 2:
         return None
     names = set()
     for component in components:
@@ -466,7 +467,9 @@ def _normalised_mixture(expression: str, parameters: dict[str, Declaration], tai
         if declaration.lower is None and low is not None or declaration.upper is None and high is not None:
             return None  # a support narrower than the parameter's space: fine, but not this simple case
         names.add(name)
-    return names.pop() if len(names) == 1 else None
+    if len(names) != 1 or mentions(weight, next(iter(names))):
+        return None  # a weight that depends on the variable itself does not make a mixture of it
+    return names.pop()
 
 
 def _index_count(lhs: str) -> int:

@@ -415,3 +415,63 @@ def _declared_type(node: Sexp) -> tuple[str, list[str], list[str]]:
     if head in shapes:
         return shapes[head], [], [render(size) for size in node[2:]]
     raise AstFormatError(f"llb does not know the declared type {head}")
+
+
+# -- user-defined densities -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class UserDensity:
+    """A user-defined ``NAME_lpdf`` or ``NAME_lpmf`` function."""
+
+    name: str  # without the suffix, as used in ``~`` statements
+    kind: str  # "lpdf" or "lpmf"
+    normalised: bool  # its body provably returns a normalised density of its first argument
+
+
+def user_densities(tree: Sexp) -> dict[str, UserDensity]:
+    """The program's user-defined densities. One counts as normalised when its body is a single
+    ``return`` of a built-in density of its first argument, or of ``log_mix`` of two such (with a
+    weight that does not involve that argument)."""
+    found: dict[str, UserDensity] = {}
+    contents = _field(tree, "functionblock")
+    if not contents:
+        return found
+    for node in _preorder(_field(contents[0], "stmts")):
+        if not (isinstance(node, list) and node and node[0] == "FunDef"):
+            continue
+        function = _field(_field(node, "funname"), "name")
+        name, _, kind = function.rpartition("_")
+        if kind not in ("lpdf", "lpmf"):
+            continue
+        arguments = _field(node, "arguments")
+        first = _field(arguments[0][-1], "name") if arguments else None
+        body = _field(node, "body")
+        statements = _field(body, "stmt")
+        if not (isinstance(statements, list) and statements and statements[0] == "Block"):
+            if name not in found:  # a forward declaration: its definition follows
+                found[name] = UserDensity(name, kind, False)
+            continue
+        block = statements[1]
+        proven = len(block) == 1 and _returns_builtin_density(_field(block[0], "stmt"), first)
+        found[name] = UserDensity(name, kind, proven)
+    return found
+
+
+def _returns_builtin_density(statement: Sexp, first: str | None) -> bool:
+    if not (isinstance(statement, list) and statement and statement[0] == "Return" and first):
+        return False
+    expr, _ = _expression(statement[1])
+    if isinstance(expr, list) and expr[:1] == ["FunApp"] and _field(expr[2], "name") == "log_mix" and len(expr[3]) == 3:
+        weight, _ = _expression(expr[3][0])
+        return first not in _names(weight) and all(_is_builtin_density_of(_expression(component)[0], first) for component in expr[3][1:])
+    return _is_builtin_density_of(expr, first)
+
+
+def _is_builtin_density_of(expr: Sexp, first: str) -> bool:
+    """``f_lpdf(first | ...)`` (or ``_lpmf``) with f a Stan library density."""
+    if not (isinstance(expr, list) and len(expr) == 4 and expr[0] == "CondDistApp"):
+        return False
+    origin, function, arguments = expr[1], _field(expr[2], "name"), expr[3]
+    if not (isinstance(origin, list) and origin[:1] == ["StanLib"]) or not function.endswith(("_lpdf", "_lupdf", "_lpmf", "_lupmf")):
+        return False
+    variate = _variate(_expression(arguments[0])[0]) if arguments else None
+    return variate is not None and variate.name == first and not variate.indices
