@@ -244,7 +244,7 @@ def check_priors(
     ranges: dict[str, list[Box | None]] = {}  # per parameter: the elements each ~ statement covers
     for index, line in enumerate(model_lines):
         target = re.match(r"^\s*target \+= (.*);$", line)
-        if target and (mixed := _normalised_mixture(target.group(1), parameters, names.tainted)):
+        if target and (mixed := _normalised_mixture(target.group(1), parameters)):
             has_prior.add(mixed)
             ranges.setdefault(mixed, []).append(None if reading.statements[index].conditional else [(1, 0)] * parameters[mixed].ndim)
             continue
@@ -438,7 +438,7 @@ _NATURAL_PRIORS = {
 }
 
 
-def _normalised_mixture(expression: str, parameters: dict[str, Declaration], tainted) -> str | None:
+def _normalised_mixture(expression: str, parameters: dict[str, Declaration]) -> str | None:
     """The parameter whose prior ``expression`` is, when it is provably a normalised mixture:
     ``log_mix(theta, f_lpdf(x | ...), g_lpdf(x | ...))`` with built-in densities of the whole of one
     parameter x whose supports lie within its bounds, and a weight theta that does not involve x
