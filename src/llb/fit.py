@@ -275,12 +275,16 @@ def _posterior_as_written(report: FitReport, source: str, data: dict[str, Any], 
         "the posterior shown is that of the program as written; the log evidence is that of its normalised form ("
         + "; ".join(report.prior_check.reshaped) + "), whose truncation constant depends on parameters"
     )
-    summary = summarise(fit.draws, fit.names)
-    draws = report.goal_draws
-    if report.goal_names:
-        columns = [fit.names.index(name) for name in report.goal_names]
-        draws = fit.draws[:, :, columns].reshape(-1, len(columns))
-    return replace(report, fit=fit, summary=summary, goal_draws=draws, posterior_note=note)
+    return replace(_with_posterior(report, fit, report.goal_names), posterior_note=note)
+
+
+def _with_posterior(report: FitReport, fit: Fit, goal_names) -> FitReport:
+    """The report with ``fit``, its summary and the goal's draws."""
+    report = replace(report, fit=fit, summary=summarise(fit.draws, fit.names))
+    if not goal_names:
+        return report
+    columns = [fit.names.index(name) for name in goal_names]
+    return replace(report, goal_names=tuple(goal_names), goal_draws=fit.draws[:, :, columns].reshape(-1, len(columns)))
 
 
 def _compile_and_load(
@@ -383,11 +387,7 @@ def _noncentred_fit(report: FitReport, data: dict[str, Any], config: SamplerConf
 def _weigh(
     model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport, settings: FitSettings, goal_names, sizes, data: dict[str, Any], lap
 ) -> FitReport:
-    summary = summarise(fit.draws, fit.names)
-    report = replace(report, fit=fit, summary=summary)
-    if goal_names:
-        columns = [fit.names.index(name) for name in goal_names]
-        report = replace(report, goal_names=tuple(goal_names), goal_draws=fit.draws[:, :, columns].reshape(-1, len(columns)))
+    report = _with_posterior(report, fit, goal_names)
     lap("summary")
     if report.status in UNDEFINED_EVIDENCE:  # fitted for its posterior alone
         return report

@@ -27,7 +27,7 @@ from .stan_ast import AstFormatError, DensityStatement, Term, decorated_ast, mod
 from .stan_ast import UserDensity
 from .stan_ast import block_declarations as tree_declarations
 from .stan_ast import user_densities as tree_user_densities
-from .stan_syntax import IDENT, TILDE, Declaration, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
+from .stan_syntax import IDENT, TARGET, TILDE, Declaration, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
 
 # Functions that rearrange data without changing any value.
 _REARRANGE = {"to_vector", "to_row_vector", "to_array_1d", "to_array_2d", "to_matrix", "to_int", "append_array", "append_row", "append_col"}
@@ -55,7 +55,7 @@ def _variates(line: str) -> list[str]:
     statement = TILDE.match(line)
     if statement:
         return [statement["lhs"]]
-    term = re.match(r"^\s*target \+= (.*);$", line)
+    term = TARGET.match(line)
     if not term:
         return []
     variates = []
@@ -225,7 +225,7 @@ def read_model(canonical: str, *, toolchain: Toolchain | None = None) -> ModelRe
     paired: dict[int, DensityStatement] = {}
     queue = list(statements)
     for index, line in enumerate(parts.get("model", [])):
-        kind = "tilde" if TILDE.match(line) else "target" if re.match(r"^\s*target \+= (.*);$", line) else None
+        kind = "tilde" if TILDE.match(line) else "target" if TARGET.match(line) else None
         if kind is None:
             continue
         if not queue or queue[0].kind != kind:
@@ -257,7 +257,7 @@ def switch_likelihood(canonical: str, *, toolchain: Toolchain | None = None) -> 
         if _LP_CALL.search(line):
             return None, f"`{line.strip()}` calls a _lp function, whose terms llb cannot read"
         statement = TILDE.match(line)
-        target = re.match(r"^\s*target \+= (.*);$", line)
+        target = TARGET.match(line)
         if statement:
             lhs = statement["lhs"]
             depends = reading.statements[index].variate_depends_on_parameters
@@ -317,7 +317,7 @@ def unnormalised_user_likelihood(parts: dict[str, list[str]], reading: ModelRead
         used = []
         if statement and statement["dist"] in densities and reading.variate_is_data(index, statement["lhs"]):
             used.append(statement["dist"])
-        target = re.match(r"^\s*target \+= (.*);$", line)
+        target = TARGET.match(line)
         if target:
             for _, _, record in reading.terms(index, target.group(1)):
                 used += [
@@ -364,7 +364,6 @@ def data_transformations(parts: dict[str, list[str]]) -> tuple[list[DataJacobian
     their compositions. Anything else (a count summed from a sequence, a subset, a map llb cannot
     read) is a concern: its evidence is not comparable with that of programs for the data as given.
     """
-    declared = {d.name: d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))}
     data = {d.name: d for d in block_declarations(parts.get("data", []))}
     definitions = single_definitions(parts.get("transformed data", []) + parts.get("model", []))
     jacobians: list[DataJacobian] = []
@@ -374,7 +373,7 @@ def data_transformations(parts: dict[str, list[str]]) -> tuple[list[DataJacobian
         expression = definitions.get(name["name"]) if name and name["name"] in definitions and _whole_or_looped(variate, parts) else None
         if name is None:
             expression = variate
-        found = _jacobian(expression, data, declared, definitions) if expression else None
+        found = _jacobian(expression, data, definitions) if expression else None
         label = name["name"] if name else variate
         if found is None:
             if concern not in concerns:
@@ -452,7 +451,7 @@ def _whole_or_looped(variate: str, parts: dict[str, list[str]]) -> bool:
     return False
 
 
-def _jacobian(expression: str, data: dict, declared: dict, definitions: dict[str, str]) -> tuple[str, str] | None:
+def _jacobian(expression: str, data: dict, definitions: dict[str, str]) -> tuple[str, str] | None:
     """(data variable, Stan expression of sum log |f'(y_i)|) for an elementwise invertible f(y), or None."""
     text = expression
     for _ in range(10):  # inline variables computed from the data (chains of definitions)
@@ -482,8 +481,8 @@ def _jacobian(expression: str, data: dict, declared: dict, definitions: dict[str
             return f"to_vector({variable})"
         if isinstance(node, ast.BinOp):
             op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitXor: "^"}[type(node.op)]
-            both = _varies(node.left, variable) and _varies(node.right, variable)
-            op = {"*": ".*", "/": "./"}.get(op, op) if both or (op == "/" and _varies(node.right, variable)) else op
+            both = _carries(node.left, variable) and _carries(node.right, variable)
+            op = {"*": ".*", "/": "./"}.get(op, op) if both or (op == "/" and _carries(node.right, variable)) else op
             return f"({render(node.left)} {op} {render(node.right)})"
         if isinstance(node, ast.UnaryOp):
             return f"(-{render(node.operand)})" if isinstance(node.op, ast.USub) else render(node.operand)
@@ -505,17 +504,17 @@ def _jacobian(expression: str, data: dict, declared: dict, definitions: dict[str
             inner, other = (node.left, node.right) if left else (node.right, node.left)
             u, c = render(inner), render(other)
             if isinstance(node.op, ast.Mult):
-                terms.append((f"log(abs({c}))", _varies(other, variable)))
+                terms.append((f"log(abs({c}))", _carries(other, variable)))
             elif isinstance(node.op, ast.Div) and left:
-                terms.append((f"-log(abs({c}))", _varies(other, variable)))
+                terms.append((f"-log(abs({c}))", _carries(other, variable)))
             elif isinstance(node.op, ast.Div):
-                terms.extend([(f"log(abs({c}))", _varies(other, variable)), (f"-2 * log(abs({u}))", True)])
+                terms.extend([(f"log(abs({c}))", _carries(other, variable)), (f"-2 * log(abs({u}))", True)])
             elif isinstance(node.op, ast.BitXor) and left:
                 if number(declaration.lower) is None or number(declaration.lower) < 0:
                     return False  # a power is invertible only on the positive half line
-                terms.extend([(f"log(abs({c}))", _varies(other, variable)), (f"({c} - 1) * log(abs({u}))", True)])
+                terms.extend([(f"log(abs({c}))", _carries(other, variable)), (f"({c} - 1) * log(abs({u}))", True)])
             elif isinstance(node.op, ast.BitXor):
-                terms.extend([(f"{u} * log({c})", True), (f"log(abs(log({c})))", _varies(other, variable))])
+                terms.extend([(f"{u} * log({c})", True), (f"log(abs(log({c})))", _carries(other, variable))])
             return walk(inner)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _IDENTITY and len(node.args) == 1:
             return walk(node.args[0])
@@ -552,12 +551,8 @@ def _carrier_names(node: ast.AST) -> list[ast.Name]:
 
 
 def _carries(node: ast.AST, variable: str) -> bool:
+    """Whether ``node`` involves the data variable elementwise (so its value differs by element)."""
     return any(n.id == variable for n in _carrier_names(node))
-
-
-def _varies(node: ast.AST, variable: str) -> bool:
-    """Whether the value differs by element: it involves the data variable elementwise."""
-    return _carries(node, variable)
 
 
 # -- likelihoods whose evidence cannot be compared -------------------------------------------------
@@ -588,15 +583,16 @@ def incomparable_likelihood(parts: dict[str, list[str]], reading: ModelReading) 
             dist = statement["dist"]
             kind = user_kinds.get(dist, "lpmf" if dist in DISCRETE else "lpdf")
             densities.append((dist, kind, statement["lhs"]))
-        term = re.match(r"^\s*target \+= (.*);$", line)
+        term = TARGET.match(line)
         if term:
             terms = reading.terms(index, term.group(1))
             found_likelihood |= any(reading.term_is_likelihood(text, record) for _, text, record in terms)
-            data_calls = {
-                call.function for _, _, record in terms for call in record.densities
+            densities += [
+                (dist, kind, call.variate.name if call.variate else "")
+                for _, _, record in terms for call in record.densities
                 if not call.variate_depends_on_parameters and call.variate_names & reading.names.data_like
-            }  # fmt: skip
-            densities += [call for call in density_calls(term.group(1)) if f"{call[0]}_{call[1]}" in data_calls]
+                for dist, _, kind in [call.function.rpartition("_")]
+            ]  # fmt: skip
         for dist, kind, variate in densities:
             found_likelihood = True
             single = _INDEXED_NAME.match(variate.strip())

@@ -40,7 +40,7 @@ from .likelihood import (
 )  # fmt: skip
 from .stan_ast import AstFormatError, DensityStatement, Variate
 from .stan_ast import evaluate_int as evaluate_ast_int
-from .stan_syntax import IDENT, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, evaluate_int, matching, mentions, number, replace_block, split_top_level
+from .stan_syntax import IDENT, TARGET, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, evaluate_int, matching, mentions, number, replace_block, split_top_level
 from .toolchain import Toolchain
 from .validate import canonical_form
 
@@ -243,7 +243,7 @@ def check_priors(
     new_lines = list(original_lines)
     ranges: dict[str, list[Box | None]] = {}  # per parameter: the elements each ~ statement covers
     for index, line in enumerate(model_lines):
-        target = re.match(r"^\s*target \+= (.*);$", line)
+        target = TARGET.match(line)
         if target and (mixed := _normalised_mixture(target.group(1), parameters)):
             has_prior.add(mixed)
             ranges.setdefault(mixed, []).append(None if reading.statements[index].conditional else [(1, 0)] * parameters[mixed].ndim)
@@ -261,8 +261,8 @@ def check_priors(
             continue
         lhs, dist = statement["lhs"], statement["dist"]
         name = _lhs_variable(lhs, parameters)
+        record = reading.statements[index]
         if name is None:
-            record = reading.statements[index]
             involved = sorted(n for n in record.variate_names if n not in names.data_like) if record.variate_depends_on_parameters else []
             if involved and any(mentions(without_indices(lhs), n) for n in observed):
                 return PriorCheck(
@@ -277,7 +277,6 @@ def check_priors(
                 has_prior.update(n for n in parameters if mentions(lhs, n))
             continue
         has_prior.add(name)
-        record = reading.statements[index]
         variate = record.variate if record.kind == "tilde" else _first_variate(record)
         if any(loop.variable is None or loop.variable not in record.variate_names and loop.variable not in _variate_names(record) for loop in record.loops):
             doubt(f"the prior statement on {name} is repeated by a loop that does not index it")
@@ -535,7 +534,7 @@ def _target_terms(model_lines: list[str], reading: ModelReading, observed: set[s
     """
     log_densities = _log_density_names(model_lines)
     for index, line in enumerate(model_lines):
-        term_match = re.match(r"^\s*target \+= (.*);$", line)
+        term_match = TARGET.match(line)
         if not term_match:
             continue
         for _, term, record in reading.terms(index, term_match.group(1)):
@@ -675,7 +674,7 @@ def _prior_uses_observations(model_lines: list[str], parts: dict[str, list[str]]
         statement = TILDE.match(line)
         if statement and index in reading.statements and reading.variate_is_data(index, statement["lhs"]):
             outcomes |= {n for n in reading.names.data_like if mentions(without_indices(statement["lhs"]), n)}
-        target = re.match(r"^\s*target \+= (.*);$", line)
+        target = TARGET.match(line)
         if target:
             for _, _, variate in density_calls(target.group(1)):
                 if not any(mentions(variate, n) for n in reading.names.tainted):
@@ -721,7 +720,7 @@ def _data_counted_twice(model_lines: list[str], parts: dict[str, list[str]], rea
         statement = TILDE.match(line)
         if statement and index in reading.statements and reading.variate_is_data(index, statement["lhs"]):
             variates.append(statement["lhs"].strip())
-        target = re.match(r"^\s*target \+= (.*);$", line)
+        target = TARGET.match(line)
         if target and index in reading.statements:
             variates += [variate for _, _, variate in density_calls(target.group(1)) if not any(mentions(variate, n) for n in reading.names.tainted)]
         record = reading.statements.get(index)

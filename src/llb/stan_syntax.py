@@ -16,6 +16,7 @@ from typing import Iterator
 
 IDENT = r"[A-Za-z][A-Za-z0-9_]*"
 TILDE = re.compile(rf"^(?P<indent>\s*)(?P<lhs>.+?) ~ (?P<dist>{IDENT})\((?P<args>.*)\)(?P<trunc> T\[.*\])?;$")
+TARGET = re.compile(r"^\s*target \+= (.*);$")  # a target += statement on one canonical line; group 1 the sum
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # container types and how many dimensions their size brackets add
 _CONTAINER_RANK = {
