@@ -300,6 +300,8 @@ def test_positive_ordered_with_positive_prior_is_not_truncated(check):
         ("parameters { simplex[3] p; } model { p ~ normal(0.3, 1); }", "simplex p has a normal prior"),
         ("parameters { real mu; } model { mu ~ normal(0, 2); mu ~ normal(0, 2); }", "more than one prior statement"),
         ("data { int N; } parameters { real mu; } model { for (n in 1:N) mu ~ normal(0, 2); }", "repeated by a loop"),
+        # the loop variable in an argument does not make the statement a prior of one element each time
+        ("data { int N; vector[N] x; } parameters { real mu; } model { for (n in 1:N) target += normal_lpdf(mu | x[n], 1); }", "repeated by a loop"),
         (
             "functions { real gauss_lpdf(real x, real m, real s) { return -0.5 * square((x - m) / s); } }\n"
             "parameters { real mu; } model { mu ~ gauss(0, 2); }",

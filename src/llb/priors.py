@@ -278,7 +278,9 @@ def check_priors(
             continue
         has_prior.add(name)
         variate = record.variate if record.kind == "tilde" else _first_variate(record)
-        if any(loop.variable is None or loop.variable not in record.variate_names and loop.variable not in _variate_names(record) for loop in record.loops):
+        # a loop repeats the statement unless its variable indexes the variate (not merely an argument)
+        variate_names = record.variate_names if record.kind == "tilde" else _variate_names(record)
+        if any(loop.variable is None or loop.variable not in variate_names for loop in record.loops):
             doubt(f"the prior statement on {name} is repeated by a loop that does not index it")
         ranges.setdefault(name, []).append(_record_box(variate if variate and variate.name == name else None, record, parameters[name].ndim, data))
         declaration = parameters[name]
