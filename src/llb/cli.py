@@ -205,6 +205,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise LlbError("--workers must be at least 1")
     if args.llm_timeout is not None and not args.llm_timeout > 0:
         raise LlbError(f"--llm-timeout must be a positive number of seconds, not {args.llm_timeout:g}")
+    if args.scheduler and args.dask_local:
+        raise LlbError("give either --scheduler or --dask-local, not both")
     out = args.out or Path("llb-runs") / args.problem.resolve().name
     check_run_folder(out)  # before the LLM is asked: a folder llb may not use is refused at once
     return _run_into(args, problem, settings, out)
@@ -361,14 +363,8 @@ def _executor(args: argparse.Namespace):
 
     from .execute import DaskExecutor, Limits, LocalExecutor
 
-    if args.timeout <= 0 or args.memory_limit <= 0:
-        raise LlbError("--timeout and --memory-limit must be positive")
-    limits = Limits(seconds=args.timeout, memory_bytes=int(args.memory_limit * 2**30))
+    limits = Limits(seconds=args.timeout, memory_bytes=int(args.memory_limit * 2**30))  # options checked in _cmd_run
     workers = args.workers or os.cpu_count() or 1
-    if workers < 1:
-        raise LlbError("--workers must be at least 1")
-    if args.scheduler and args.dask_local:
-        raise LlbError("give either --scheduler or --dask-local, not both")
     if not (args.scheduler or args.dask_local):
         yield LocalExecutor(workers=workers, limits=limits)
         return
