@@ -65,6 +65,7 @@ MISTAKES = [
     (["run", "{p}/good", "--programs", "{p}/good", "--out", "{p}/my_files"], "is not an llb run folder"),
     (["run", "{p}/good", "--timeout", "0", "--out", "{p}/run2"], "must be positive"),
     (["run", "{p}/good", "--n-models", "0"], "at least 1"),
+    (["run", "{p}/good", "--dask-local", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
     (["fit", "{p}/nowhere.stan"], "does not exist"),
     (["fit", "{p}/folder.stan"], "is a folder, not a Stan program"),
     (["fit", "{p}/latin1.stan"], "is not a UTF-8 text file"),

@@ -227,11 +227,8 @@ def _field(node: Sexp, name: str) -> Sexp:
 
 def _expression(node: Sexp) -> tuple[Sexp, bool]:
     """(the expression, whether it depends on parameters) of ``((expr E) (emeta (... (ad_level L) ...)))``."""
-    try:
-        expr, meta = _field(node, "expr"), _field(node, "emeta")
-        level = _field(meta, "ad_level")
-    except AstFormatError:
-        raise
+    expr, meta = _field(node, "expr"), _field(node, "emeta")
+    level = _field(meta, "ad_level")
     if level not in ("DataOnly", "AutoDiffable"):
         raise AstFormatError(f"unknown ad_level {level!r} in stanc's syntax tree")
     return expr, level == "AutoDiffable"
