@@ -38,11 +38,11 @@ import numpy as np
 
 import llb
 from results_file import publish
-from llb.compile import CompiledProgram, compile_program, default_compile_jobs, usable_cpus
-from llb.model import StanModel
-from llb.sample import SamplerConfig, sample_nuts
-from llb.toolchain import Toolchain, find_toolchain, precompiled_header, runner_object
-from llb.validate import validate_program
+from llb.stan.compile import CompiledProgram, compile_program, default_compile_jobs, usable_cpus
+from llb.stan.model import StanModel
+from llb.stan.sample import SamplerConfig, sample_nuts
+from llb.stan.toolchain import Toolchain, find_toolchain, precompiled_header, runner_object
+from llb.stan.validate import validate_program
 
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "compile_and_fit.md"
 CHAINS, WARMUP, DRAWS, SEED = 4, 1000, 1000, 1

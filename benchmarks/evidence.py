@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/evidence.py [--seeds N] [--methods bridge is iw] [--models ...]
 
-Every run goes through the whole per-program pipeline, ``llb.fit.fit_program``: the prior check
+Every run goes through the whole per-program pipeline, ``llb.pipeline.program.fit_program``: the prior check
 (and its rewrites, such as truncating a half-normal written without ``T[0, ]``), NUTS, the
 non-centring rescue when the program as written diverges, the adapt_delta ladder, and finally the
 evidence estimator. The sampler seed and the estimator seed are both the run's seed.
@@ -17,7 +17,7 @@ density on a simplex, arrays of simplexes without a prior, rescaled data, a targ
 bounded parameter, an ODE model.
 
 The rows marked "(as written, no rescue)" fit eight schools without the sampler fixes: no
-adapt_delta ladder, and the non-centring rewrite switched off (``llb.fit.noncentre`` is replaced
+adapt_delta ladder, and the non-centring rewrite switched off (``llb.pipeline.program.noncentre`` is replaced
 by a function that finds nothing, for the duration of those fits only). The prior normalisation
 is kept, since without it the program's evidence is a different number. These rows isolate the
 estimator: they show what it makes of the draws NUTS gives for the raw program.
@@ -44,14 +44,14 @@ from typing import Any, Callable, Iterator
 import numpy as np
 from scipy import integrate, special, stats
 
-import llb.fit
+import llb.pipeline.program
 from results_file import publish
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from trust_cases import trust_cases  # noqa: E402  (programs whose evidence is easy to get wrong)
-from llb.evidence import METHODS
-from llb.fit import FitSettings, fit_program
-from llb.sample import SamplerConfig
+from llb.stats.evidence import METHODS
+from llb.pipeline.program import FitSettings, fit_program
+from llb.stan.sample import SamplerConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 STAN_DIR = ROOT / "tests" / "stan"
@@ -207,12 +207,12 @@ def all_cases() -> list[Case]:
 @contextlib.contextmanager
 def noncentring_disabled() -> Iterator[None]:
     """Within the block, the pipeline finds no non-centred rewrite for any program."""
-    original = llb.fit.noncentre
-    llb.fit.noncentre = lambda source, **_: None
+    original = llb.pipeline.program.noncentre
+    llb.pipeline.program.noncentre = lambda source, **_: None
     try:
         yield
     finally:
-        llb.fit.noncentre = original
+        llb.pipeline.program.noncentre = original
 
 
 @dataclass
@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- git {git_commit()}; nproc {processor_count()}",
         f"- {args.seeds} seed(s) per row (seeds 1..{args.seeds}); NUTS 4 chains x (1000 warmup + 1000 draws); "
-        f"full llb.fit.fit_program pipeline; wall time {total:.1f} s",
+        f"full llb.pipeline.program.fit_program pipeline; wall time {total:.1f} s",
         f"- err = estimate - exact (nats); abs err<{NAT:g}: fraction of seeds within {NAT:g} nat; "
         f"abs err<{Z:g}se: fraction within {Z:g} reported mc_se (failed fits count as misses); "
         "k: Pareto k-hat of the proposal's importance ratios; evidence s / fit s: medians",

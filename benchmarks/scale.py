@@ -26,9 +26,10 @@ import psutil
 
 from results_file import heading, publish
 
-from llb.execute import DaskExecutor, Limits, LocalExecutor
+from llb.pipeline.execute import DaskExecutor, Limits, LocalExecutor
 from llb.problem import load_problem
-from llb.run import read_program_folder, run_problem
+from llb.llm.candidates import read_program_folder
+from llb.pipeline.run import run_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = ROOT / "tests" / "problems" / "coin"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from llb.compile import compile_program
-from llb.model import StanModel
-from llb.toolchain import find_toolchain
+from llb.stan.compile import compile_program
+from llb.stan.model import StanModel
+from llb.stan.toolchain import find_toolchain
 
 STAN_DIR = Path(__file__).parent / "stan"
 

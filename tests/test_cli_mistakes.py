@@ -111,7 +111,7 @@ def test_run_folder_is_refused_while_another_run_holds_it(place, capsys):
     import sys
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom llb.run_folder import claim_run_folder\n"
+        [sys.executable, "-c", "import sys, time\nfrom llb.pipeline.run_folder import claim_run_folder\n"
          f"with claim_run_folder({str(place / 'busy')!r}):\n    print('held', flush=True)\n    time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from llb.combine import compute_weights, mixture_summary, weighted_quantiles
-from llb.summary import QUANTILES
+from llb.stats.combine import compute_weights, mixture_summary, weighted_quantiles
+from llb.stats.summary import QUANTILES
 
 Z = 4.5  # standard errors allowed for Monte Carlo comparisons
 SEEDS = range(8)

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from conftest import make_model, read_program
-from llb.compile import compile_program, library_path, normalise_source, program_key
+from llb.stan.compile import compile_program, library_path, normalise_source, program_key
 from llb.errors import ProgramError
 
 
@@ -52,7 +52,7 @@ def test_stanc_failure_raises_program_error_at_validate_stage(toolchain):
 
 _COMPILE_SCRIPT = """
 import json, sys
-from llb.compile import compile_program
+from llb.stan.compile import compile_program
 result = compile_program(sys.stdin.read())
 print(json.dumps({"hit": result.cache_hit, "library": str(result.library)}))
 """

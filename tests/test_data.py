@@ -7,9 +7,9 @@ import json
 import pytest
 
 from conftest import make_model
-from llb.data import check_data, load_data
+from llb.stan.data import check_data, load_data
 from llb.errors import DataError
-from llb.validate import validate_program
+from llb.stan.validate import validate_program
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ import pytest
 from scipy import integrate, special, stats
 
 from conftest import read_program
-from llb.fit import FitSettings, fit_program
-from llb.sample import SamplerConfig
+from llb.pipeline.program import FitSettings, fit_program
+from llb.stan.sample import SamplerConfig
 
 Z = 4.5
 NAT = 0.1

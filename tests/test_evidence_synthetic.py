@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from llb import evidence
-from llb.evidence import METHODS, Evidence, estimate_evidence, fit_proposal, pareto_khat
+from llb.stats import evidence
+from llb.stats.evidence import METHODS, Evidence, estimate_evidence, fit_proposal, pareto_khat
 
 Z = 4.5
 NUM_SEEDS = 60

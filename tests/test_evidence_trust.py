@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from llb.fit import FitSettings, fit_program
-from llb.sample import SamplerConfig
+from llb.pipeline.program import FitSettings, fit_program
+from llb.stan.sample import SamplerConfig
 from trust_cases import CATEGORIES, COUNTS, DATA, HEADER, SECOND_COUNTS, Y, dirichlet_one_categorical, trust_cases
 
 Z = 4.5

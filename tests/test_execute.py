@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 
-from llb.execute import DaskExecutor, Limits, LocalExecutor
+from llb.pipeline.execute import DaskExecutor, Limits, LocalExecutor
 from llb.problem import load_problem
-from llb.run import read_program_folder, run_problem
+from llb.llm.candidates import read_program_folder
+from llb.pipeline.run import run_problem
 
 ROOT = Path(__file__).parent
 COIN = ROOT / "problems" / "coin"
@@ -97,7 +98,7 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
 
 
 def test_a_child_that_dies_without_a_result_gets_a_status_from_its_exit_code():
-    from llb.execute import _died
+    from llb.pipeline.execute import _died
 
     task = type("Task", (), {"key": "k"})()
     assert (_died(task, -signal.SIGSEGV).status, _died(task, -signal.SIGSEGV).reason) == ("crashed", "the program's process crashed (SIGSEGV)")
@@ -123,7 +124,7 @@ def test_a_fresh_cache_builds_the_toolchain_before_any_time_limit_starts(tmp_pat
 
 
 def test_programs_compile_with_two_jobs_only_when_cpus_are_idle():
-    from llb.execute import compile_jobs_for
+    from llb.pipeline.execute import compile_jobs_for
 
     assert compile_jobs_for(2, 1) == 2  # one worker, or the last program of a run
     assert compile_jobs_for(2, 2) == 1  # every CPU has a program

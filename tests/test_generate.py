@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from llb.generate import LlmError, OpenAIBackend, ReplyCache, generate_replies
+from llb.llm.backend import LlmError, OpenAIBackend, ReplyCache, generate_replies
 from llb.problem import load_problem
-from llb.prompt import EXAMPLES, SYSTEM_MESSAGE, build_messages
+from llb.llm.prompt import EXAMPLES, SYSTEM_MESSAGE, build_messages
 from llm_server import FakeLLMServer
 
 EXAMPLE = Path(__file__).parent / "problems" / "coin"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from llb.compile import compile_program
-from llb.run_folder import MANIFEST, claim_run_folder
+from llb.stan.compile import compile_program
+from llb.pipeline.run_folder import MANIFEST, claim_run_folder
 
 # A program whose every gradient costs a long loop: sampling it takes minutes.
 SLOW = """

@@ -5,13 +5,16 @@ Only stanc is called (its canonical form); nothing is compiled.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from llb.likelihood import data_transformations
-from llb.priors import check_priors
-from llb.run import ProgramRecord, reliability
-from llb.stan_syntax import blocks
-from llb.validate import canonical_form, validate_program
+from llb.analysis.likelihood import data_transformations
+from llb.analysis.priors import check_priors
+from llb.pipeline.outcome import Diagnostics, PriorFindings, ProgramOutcome
+from llb.pipeline.run import ProgramRecord, reliability
+from llb.analysis.stan_syntax import blocks
+from llb.stan.validate import canonical_form, validate_program
 
 SCALED = (
     "data { int N; vector[N] y; }\ntransformed data { vector[N] z = y / 100; }\n"
@@ -135,15 +138,10 @@ def test_incomparable_likelihoods_are_refused_unless_kept(toolchain):
     assert not refused.ok and refused.refusal == "incomparable" and "not comparable" in refused.reason
     checked = check_priors(COUNTS, validation.warnings, toolchain=toolchain, allow_incomparable=True)
     assert checked.ok and len(checked.likelihood_concerns) == 1
-    details = {
-        "log_evidence_se": 0.01,
-        "diagnostics": {"divergences": 0, "max_rhat": 1.0},
-        "evidence": {},
-        "likelihood_concerns": list(checked.likelihood_concerns),
-    }
-    record = ProgramRecord("counts", COUNTS, "k", "ok", None, -3.0, details)
-    assert reliability(record) == checked.likelihood_concerns[0]
-    assert reliability(ProgramRecord("plain", COUNTS, "k", "ok", None, -3.0, {**details, "likelihood_concerns": []})) == "good"
+    diagnostics = Diagnostics(0, 0, 3.0, (0.5,), 0.9, (1.0,), 0.8, 1.0)
+    outcome = ProgramOutcome("k", "ok", None, -3.0, 0.01, diagnostics=diagnostics, prior=PriorFindings(likelihood_concerns=checked.likelihood_concerns))
+    assert reliability(ProgramRecord("counts", COUNTS, outcome)) == checked.likelihood_concerns[0]
+    assert reliability(ProgramRecord("plain", COUNTS, replace(outcome, prior=PriorFindings()))) == "good"
 
 
 def test_a_continuous_density_for_integer_data_is_incomparable(toolchain):

@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from llb.priors import PriorCheck, check_priors
-from llb.stan_syntax import (
+from llb.analysis.priors import PriorCheck, check_priors
+from llb.analysis.stan_syntax import (
     Declaration,
     evaluate_size,
     number,
@@ -20,7 +20,7 @@ from llb.stan_syntax import (
     split_top_level,
     strip_comments,
 )
-from llb.validate import validate_program
+from llb.stan.validate import validate_program
 
 
 @pytest.fixture(scope="module")

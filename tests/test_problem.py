@@ -12,8 +12,8 @@ import pytest
 
 from llb.errors import DataError, LlbError
 from llb.problem import Problem, ProblemError, check_declared_data, infer_data_declarations, load_problem
-from llb.stan_syntax import Declaration, parse_declarations
-from llb.validate import validate_program
+from llb.analysis.stan_syntax import Declaration, parse_declarations
+from llb.stan.validate import validate_program
 
 PAPER_PROBLEMS = Path(__file__).parents[2] / "shared" / "paper-problems"
 
@@ -73,8 +73,8 @@ def test_valid_problem_loads(tmp_path):
     assert isinstance(problem, Problem)
     assert problem.root == root
     assert problem.text == "I flipped a coin a bunch of times. What is its bias?"
-    assert problem.goal == Declaration("bias", "real", lower="0", upper="1")
-    assert problem.goal_text == "real<lower=0, upper=1> bias; // probability of heads"
+    assert problem.goal_declaration == Declaration("bias", "real", lower="0", upper="1")
+    assert problem.goal == "real<lower=0, upper=1> bias; // probability of heads"
     assert problem.data_declarations == (
         "int num_flips; // number of flips\narray[num_flips] int<lower=0, upper=1> y; // 1 for heads"
     )
@@ -85,7 +85,7 @@ def test_valid_problem_loads(tmp_path):
 
 def test_load_problem_accepts_a_string_path(tmp_path):
     root = make_problem(tmp_path / "coin")
-    assert load_problem(str(root)).goal.name == "bias"
+    assert load_problem(str(root)).goal_declaration.name == "bias"
 
 
 @pytest.mark.parametrize(
@@ -107,8 +107,8 @@ def test_goal_is_parsed_and_its_shape_comes_from_the_data(tmp_path, goal, name, 
     toml = COIN_TOML.replace('"""\nreal<lower=0, upper=1> bias; // probability of heads\n"""', f'"""\n{goal}\n"""')
     assert toml != COIN_TOML
     problem = load_problem(make_problem(tmp_path / "p", toml))
-    assert (problem.goal.name, problem.goal.type, problem.goal.dims) == (name, type_, dims)
-    assert problem.goal_text == goal
+    assert (problem.goal_declaration.name, problem.goal_declaration.type, problem.goal_declaration.dims) == (name, type_, dims)
+    assert problem.goal == goal
     assert problem.goal_shape == shape
 
 
@@ -391,10 +391,10 @@ def test_paper_problems_load_with_fully_known_goal_shapes():
     assert folders, f"no problem folders in {PAPER_PROBLEMS}"
     for folder in folders:
         problem = load_problem(folder)
-        assert problem.text and problem.goal.name, folder.name
+        assert problem.text and problem.goal_declaration.name, folder.name
         assert not problem.declarations_inferred, folder.name
         shape = problem.goal_shape
         assert shape is not None and all(isinstance(size, int) and size > 0 for size in shape), (folder.name, shape)
-        assert len(shape) == problem.goal.ndim, folder.name
+        assert len(shape) == problem.goal_declaration.ndim, folder.name
         # Declarations inferred from the same data describe it too.
         check_declared_data(parse_declarations(infer_data_declarations(problem.data)), problem.data, source=folder.name)

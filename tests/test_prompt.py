@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from llb.priors import check_priors
+from llb.analysis.priors import check_priors
 from llb.problem import load_problem
-from llb.prompt import EXAMPLES, build_messages
-from llb.replies import parse_reply
-from llb.prompt import example_reply
-from llb.stan_syntax import parse_declarations
-from llb.validate import validate_program
+from llb.llm.prompt import EXAMPLES, build_messages
+from llb.llm.replies import parse_reply
+from llb.llm.prompt import example_reply
+from llb.analysis.stan_syntax import parse_declarations
+from llb.stan.validate import validate_program
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.goal.split(";")[0].split()[-1])

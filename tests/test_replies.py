@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llb.replies import parse_reply
+from llb.llm.replies import parse_reply
 
 PROGRAM = "data {\n  int N;\n}\nparameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(0, 1); // {braces} in a comment\n}"
 

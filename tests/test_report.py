@@ -14,7 +14,8 @@ import pytest
 
 from llb.problem import load_problem
 from llb.report import INFERENCE_DATA_FILE, REPORT_FILE, write_report
-from llb.run import RESULT_FILE, read_program_folder, run_problem
+from llb.llm.candidates import read_program_folder
+from llb.pipeline.run import RESULT_FILE, run_problem
 from test_run import EXAMPLE, beta_program
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from llb.fit import FitSettings
+from llb.pipeline.program import FitSettings
 from llb.problem import load_problem
-from llb.run import read_program_folder, run_problem
-from llb.sample import SamplerConfig
+from llb.llm.candidates import read_program_folder
+from llb.pipeline.run import run_problem
+from llb.stan.sample import SamplerConfig
 
 EXAMPLE = Path(__file__).parent / "problems" / "coin"
 N, K = 20, 14
@@ -158,7 +159,7 @@ def test_user_mistakes_are_one_line(tmp_path, programs):
 def test_cli_run_uses_the_programs_folder_of_the_problem(tmp_path):
     result = llb("run", EXAMPLE, "--out", tmp_path / "run")
     assert result.returncode == 0, result.stderr
-    assert "recorded programs" in result.stdout and "no --programs given" in result.stdout
+    assert "recorded programs" in result.stdout and "no programs given" in result.stdout
     assert "posterior of the goal" in result.stdout
     document = json.loads((tmp_path / "run" / "result.json").read_text())
     assert set(document["posterior"]) == {"llb", "flat"}
@@ -193,20 +194,17 @@ def test_integer_goal_is_averaged_as_a_discrete_quantity(tmp_path):
 
 
 def _record(name: str, log_evidence: float, draws_mean: float, *, se: float = 0.02, rhat: float = 1.001, divergences: int = 0):
-    from llb.run import ProgramRecord
+    from llb.pipeline.outcome import Diagnostics, ProgramOutcome
+    from llb.pipeline.run import ProgramRecord
 
-    details = {
-        "log_evidence_se": se,
-        "diagnostics": {"divergences": divergences, "max_rhat": rhat},
-        "evidence": {"pareto_k": float("nan")},
-        "goal_names": ["bias"],
-    }
+    diagnostics = Diagnostics(divergences, 0, 3.0, (0.5,), 0.9, (1.0,), 0.8, rhat)
     draws = np.full((10, 1), draws_mean)
-    return ProgramRecord(name, f"// {name}", name, "ok", None, log_evidence, details, draws)
+    outcome = ProgramOutcome(name, "ok", None, log_evidence, se, diagnostics=diagnostics, goal_names=("bias",), goal_draws=draws)
+    return ProgramRecord(name, f"// {name}", outcome)
 
 
 def test_weight_on_doubtful_programs_is_reported_and_can_be_excluded():
-    from llb.run import assemble_result, unreliable_weight_warning
+    from llb.pipeline.run import assemble_result, unreliable_weight_warning
 
     problem = load_problem(EXAMPLE)
     records = [

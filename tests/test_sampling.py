@@ -11,8 +11,8 @@ import pytest
 from scipy import stats
 
 from conftest import make_model
-from llb.sample import SamplerConfig, sample_nuts
-from llb.summary import ess_bulk, ess_tail, rhat
+from llb.stan.sample import SamplerConfig, sample_nuts
+from llb.stats.summary import ess_bulk, ess_tail, rhat
 
 Z = 4.5
 
@@ -91,7 +91,7 @@ def test_same_seed_same_draws_and_chains_differ(compiled):
 
 
 def synthetic_fit(unconstrained: np.ndarray, energy: np.ndarray, divergent: int = 0):
-    from llb.sample import Fit
+    from llb.stan.sample import Fit
 
     chains, draws, _ = unconstrained.shape
     sampler = np.zeros((chains, draws, 7))
@@ -101,7 +101,7 @@ def synthetic_fit(unconstrained: np.ndarray, energy: np.ndarray, divergent: int 
 
 
 def test_sampling_trouble_counts_divergences_low_e_bfmi_and_disagreeing_chains():
-    from llb.fit import sampling_trouble
+    from llb.pipeline.program import sampling_trouble
 
     rng = np.random.default_rng(2)
     good = rng.normal(size=(4, 500, 1))

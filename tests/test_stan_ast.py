@@ -10,7 +10,7 @@ import pytest
 
 from dataclasses import replace
 
-from llb.stan_ast import AstFormatError, DensityCall, DensityStatement, Term, evaluate_int, model_density_statements, parse_sexp, read_density_statements
+from llb.analysis.stan_ast import AstFormatError, DensityCall, DensityStatement, Term, evaluate_int, model_density_statements, parse_sexp, read_density_statements
 
 PROGRAM = """
 functions { real gauss_lpdf(real x, real m) { return normal_lpdf(x | m, 1); } }
@@ -91,8 +91,8 @@ def test_a_tree_without_the_expected_fields_is_a_format_error():
 
 
 def test_declarations_as_stanc_parses_them(toolchain):
-    from llb.stan_ast import block_declarations, decorated_ast
-    from llb.stan_syntax import Declaration
+    from llb.analysis.stan_ast import block_declarations, decorated_ast
+    from llb.analysis.stan_syntax import Declaration
 
     source = """
     data { int N; real lo; }
@@ -124,7 +124,7 @@ def test_declarations_as_stanc_parses_them(toolchain):
 
 
 def test_user_densities_are_proved_from_their_bodies(toolchain):
-    from llb.stan_ast import UserDensity, decorated_ast, user_densities
+    from llb.analysis.stan_ast import UserDensity, decorated_ast, user_densities
 
     source = """
     functions {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llb.summary import ess_bulk, ess_tail, rhat, summarise
+from llb.stats.summary import ess_bulk, ess_tail, rhat, summarise
 
 az = pytest.importorskip("arviz")
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import make_model, read_program
-from llb.compile import _build_library, _translation_units
+from llb.stan.compile import _build_library, _translation_units
 
 DATA = {"N": 4, "y": [0.3, -1.2, 2.5, 0.9], "k": [3, 0, 5, 2], "trials": [6, 4, 8, 5]}
 
@@ -88,7 +88,7 @@ def test_headers_with_a_new_mtime_but_the_same_content_keep_the_precompiled_head
     """A reinstall or a fresh clone touches llb's headers; the cached PCH must stay usable."""
     import os
 
-    from llb.toolchain import LLB_INCLUDE_DIR, precompiled_header
+    from llb.stan.toolchain import LLB_INCLUDE_DIR, precompiled_header
 
     precompiled_header(toolchain)
     header = LLB_INCLUDE_DIR / "stan" / "model" / "model_base_crtp.hpp"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llb.validate import refusal_reason, validate_program
+from llb.stan.validate import refusal_reason, validate_program
 
 
 def test_syntax_error_has_line_column_and_message(toolchain):

@@ -9,12 +9,12 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-from .errors import LlbError
+from llb.errors import LlbError
 
 DEFAULT_N_MODELS = 16
 EXIT_PROGRAM_FAILED = 1
@@ -25,7 +25,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
         err_console.print(f"llb: error: {message} (see `{self.prog} --help`)", markup=False)
         raise SystemExit(EXIT_USAGE)
 
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_fit_options(parser: argparse.ArgumentParser) -> None:
     """Sampler and evidence options shared by `fit` and `run`."""
-    from .evidence import DEFAULT_METHOD, METHODS
+    from llb.stats.evidence import DEFAULT_METHOD, METHODS
 
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=1000)
@@ -109,23 +109,10 @@ def _add_fit_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _settings(args: argparse.Namespace):
-    from .fit import FitSettings
-    from .sample import SamplerConfig
-
-    try:
-        config = SamplerConfig(chains=args.chains, warmup=args.warmup, draws=args.draws, seed=args.seed)
-    except ValueError as error:
-        raise LlbError(str(error)) from None
-    command = getattr(args, "command", None)
-    return FitSettings(
-        sampler=config,
-        evidence_method=args.evidence,
-        verify_normalisation=args.verify_normalisation,
-        # one program alone: its posterior is wanted even when its evidence is undefined
-        fit_improper=command == "fit",
-        keep_incomparable=command == "fit" or getattr(args, "keep_incomparable", False),
-    )
+def _sampling_options(args: argparse.Namespace) -> dict:
+    """The options `fit` and `run` share, as keyword arguments of llb.fit / llb.run."""
+    return {"chains": args.chains, "warmup": args.warmup, "draws": args.draws, "seed": args.seed,
+            "evidence": args.evidence, "verify_normalisation": args.verify_normalisation}  # fmt: skip
 
 
 class Terminated(KeyboardInterrupt):
@@ -142,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="llb: %(message)s")
+    if not args.verbose:  # library warnings are nothing a user of llb can act on (see quiet.py)
+        import warnings
+
+        warnings.simplefilter("ignore")
     if threading_main():
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -169,178 +160,48 @@ def threading_main() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _read_program(path: Path) -> str:
-    from .files import read_text_file
-
-    return read_text_file(path, error=LlbError, what="Stan program")
-
-
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from .data import load_data
-    from .fit import fit_program
+    from llb.api import fit
+    from llb.pipeline.outcome import fit_document
 
-    source = _read_program(args.program)
-    data = load_data(args.data) if args.data else {}
-    settings = _settings(args)
     with console.status("validating, compiling and sampling", spinner="dots") if not args.json else contextlib.nullcontext():
-        report = fit_program(source, data, settings=settings)
+        result = fit(args.program, args.data, **_sampling_options(args))
     if args.json:
-        print(json.dumps(report.to_json(), indent=1))
+        print(json.dumps(fit_document(result.report), indent=1))
     else:
-        _print_fit(report, args.program)
-    return 0 if report.ok or report.summary else EXIT_PROGRAM_FAILED
+        _print_fit(result, args.program)
+    return 0 if result.ok or len(result.summary) else EXIT_PROGRAM_FAILED
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .problem import load_problem
-    from .run_folder import check_run_folder
+    from llb.api import run
+    from llb.llm.backend import LLM
+    from llb.progress import ConsoleProgress, Progress
 
-    problem = load_problem(args.problem)
-    settings = _settings(args)
-    if args.n_models is not None and args.n_models < 1:
-        raise LlbError("--n-models must be at least 1")
-    if args.timeout <= 0 or args.memory_limit <= 0:
-        raise LlbError("--timeout and --memory-limit must be positive")
-    if args.workers is not None and args.workers < 1:
-        raise LlbError("--workers must be at least 1")
-    if args.llm_timeout is not None and not args.llm_timeout > 0:
-        raise LlbError(f"--llm-timeout must be a positive number of seconds, not {args.llm_timeout:g}")
-    if args.scheduler and args.dask_local:
-        raise LlbError("give either --scheduler or --dask-local, not both")
-    out = args.out or Path("llb-runs") / args.problem.resolve().name
-    check_run_folder(out)  # before the LLM is asked: a folder llb may not use is refused at once
-    return _run_into(args, problem, settings, out)
+    from llb.llm.backend import llm_configured
 
-
-def _run_into(args: argparse.Namespace, problem, settings, out: Path) -> int:
-    from .generate import llm_configured
-    from .run import read_program_folder, run_problem
-    from .run_folder import claim_run_folder
-
-    if args.programs is not None:
-        candidates = read_program_folder(args.programs)[: args.n_models]
-        origin = f"{len(candidates)} programs from {args.programs} (no LLM asked)"
-    elif llm_configured():
-        candidates, origin = _ask_llm(problem, args)
-    elif (args.problem / "programs").is_dir():
-        candidates = read_program_folder(args.problem / "programs")[: args.n_models]
-        origin = f"{len(candidates)} recorded programs from {args.problem / 'programs'} (no LLM configured, no --programs given)"
-    else:
-        raise LlbError(
-            f"no candidate programs: set OPENAI_BASE_URL (and OPENAI_API_KEY) to ask an LLM, pass --programs DIR, "
-            f"or put .stan files in {args.problem / 'programs'}"
-        )
-    if not args.quiet:
-        console.print(f"problem: {problem.root}  goal: {problem.goal.declaration_text()}", markup=False)
-        if problem.declarations_inferred:
-            console.print("data declarations inferred from data.json", markup=False)
-        console.print(f"candidates: {origin}", markup=False)
-        console.print(f"run folder: {out}", markup=False)
-
-    if not args.scheduler:  # remote Dask workers build their own
-        _build_toolchain(quiet=args.quiet)
-    from .report import write_report
-
-    with claim_run_folder(out):  # held until the report is written
-        with _executor(args) as executor, _RunProgress(quiet=args.quiet) as progress:
-            result = run_problem(
-                problem, candidates, out_dir=out, settings=settings, seed=args.seed, executor=executor,
-                on_program=progress.program, on_plan=progress.plan, exclude_unreliable=args.exclude_unreliable,
-            )  # fmt: skip
-        _print_run(result, quiet=args.quiet)
-        report = write_report(out)
-    console.print(f"wrote {out / 'result.json'} and {report}", markup=False)
-    return 0 if result["num_valid"] > 0 else EXIT_PROGRAM_FAILED
-
-
-def _build_toolchain(*, quiet: bool) -> None:
-    """Build the precompiled header and runner here, once, before any program's time limit starts."""
-    from .toolchain import find_toolchain, runner_object, toolchain_built
-
-    toolchain = find_toolchain()
-    if toolchain_built(toolchain):
-        return
-    if not quiet:
-        console.print(f"building the Stan toolchain in {toolchain.build_dir} (once per machine; about a minute)", markup=False)
-    runner_object(toolchain)
-
-
-def _ask_llm(problem, args: argparse.Namespace):
-    import os
-
-    from .generate import OpenAIBackend, ReplyCache, generate_replies
-    from .prompt import build_messages
-    from .run import candidates_from_replies
-    backend = OpenAIBackend(timeout=args.llm_timeout)
-    model = args.model or os.environ.get("LLB_MODEL") or "gpt-4o-mini"
-    n_models = args.n_models or DEFAULT_N_MODELS
-    counts = {"cached": 0, "new": 0}
-    started = time.monotonic()
-
-    def waiting() -> str:
-        done = counts["cached"] + counts["new"]
-        return f"waiting for the LLM ({model} at {backend.base_url}): {done} of {n_models} replies, {time.monotonic() - started:.0f} s"
-
-    def progress(reply) -> None:
-        counts["cached" if reply.cached else "new"] += 1
-
-    with _ticking_status(waiting, quiet=args.quiet):
-        replies = generate_replies(
-            build_messages(problem),
-            backend=backend,
-            n_models=n_models,
-            model=model,
-            temperature=args.temperature,
-            max_tokens=args.max_tokens,
-            cache=ReplyCache.default(),
-            concurrency=args.concurrency,
-            on_reply=progress,
-        )
-    origin = f"{n_models} replies from {model} at {backend.base_url} ({counts['new']} new, {counts['cached']} from the reply cache)"
-    return candidates_from_replies((reply.index, reply.text) for reply in replies), origin
-
-
-@contextlib.contextmanager
-def _ticking_status(text, *, quiet: bool):
-    """A console status line that ``text()`` rewrites every second (nothing when ``quiet``)."""
-    if quiet:
-        yield
-        return
-    import threading
-
-    stop = threading.Event()
-    with console.status(text(), spinner="dots") as status:
-
-        def tick() -> None:
-            while not stop.wait(1.0):
-                status.update(text())
-
-        ticker = threading.Thread(target=tick, daemon=True)
-        ticker.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            ticker.join()
+    llm = LLM(model=args.model, temperature=args.temperature, max_tokens=args.max_tokens, concurrency=args.concurrency, timeout=args.llm_timeout)
+    answer = run(
+        args.problem, programs=args.programs, llm=llm if llm_configured() else None, n_models=args.n_models, out=args.out, workers=args.workers,
+        scheduler=args.scheduler, dask_local=args.dask_local, progress=Progress() if args.quiet else ConsoleProgress(console),
+        exclude_unreliable=args.exclude_unreliable, keep_incomparable=args.keep_incomparable, timeout=args.timeout,
+        memory_limit=args.memory_limit, verbose=args.verbose, **_sampling_options(args),
+    )  # fmt: skip
+    _print_run(answer.result, quiet=args.quiet)
+    console.print(f"wrote {answer.folder / 'result.json'} and {answer.folder / 'report.html'}", markup=False)
+    return 0 if answer.result["num_valid"] > 0 else EXIT_PROGRAM_FAILED
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import write_report
-    from .run_folder import LEGACY_MANIFEST, MANIFEST
+    from llb.api import open_run
 
-    if not args.run_dir.exists():
-        raise LlbError(f"{args.run_dir} does not exist; give the folder of a finished `llb run`")
-    if not args.run_dir.is_dir():
-        raise LlbError(f"{args.run_dir} is a file, not a folder; give the folder of a finished `llb run`")
-    if not (args.run_dir / MANIFEST).exists() and not (args.run_dir / LEGACY_MANIFEST).exists():
-        raise LlbError(f"{args.run_dir} is not an llb run folder (it has no {MANIFEST}); give the folder of a finished `llb run`")
-    console.print(f"wrote {write_report(args.run_dir)}", markup=False)
+    console.print(f"wrote {open_run(args.run_dir).write_report()}", markup=False)
     return 0
 
 
 def _cmd_prompt(args: argparse.Namespace) -> int:
-    from .problem import load_problem
-    from .prompt import build_messages
+    from llb.problem import load_problem
+    from llb.llm.prompt import build_messages
 
     problem = load_problem(args.problem)
     messages = build_messages(problem)
@@ -348,91 +209,12 @@ def _cmd_prompt(args: argparse.Namespace) -> int:
         print(json.dumps(messages, indent=1))
         return 0
     if problem.declarations_inferred:
-        print("# data declarations were inferred from data.json:\n" + problem.data_declarations + "\n")
+        print(f"# data declarations were inferred from data.json:\n{problem.data_declarations}\n")
     for message in messages:
         print(f"===== {message['role']} =====")
         print(message["content"])
         print()
     return 0
-
-
-@contextlib.contextmanager
-def _executor(args: argparse.Namespace):
-    """The executor the options ask for: local contained children, a Dask cluster, or a local one."""
-    import os
-
-    from .execute import DaskExecutor, Limits, LocalExecutor
-
-    limits = Limits(seconds=args.timeout, memory_bytes=int(args.memory_limit * 2**30))  # options checked in _cmd_run
-    workers = args.workers or os.cpu_count() or 1
-    if not (args.scheduler or args.dask_local):
-        yield LocalExecutor(workers=workers, limits=limits)
-        return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise LlbError("Dask is not installed; run `pip install 'dask[distributed]'` (or `make install`)") from None
-    if args.dask_local:
-        import dask
-
-        dask.config.set({"distributed.worker.daemon": False})  # lets workers start contained children directly
-        if not args.verbose:
-            logging.getLogger("distributed").setLevel(logging.ERROR)
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
-            yield DaskExecutor(client, limits=limits)
-        return
-    try:
-        client = Client(args.scheduler, timeout=30)
-    except (OSError, TimeoutError) as error:
-        raise LlbError(f"cannot connect to the Dask scheduler at {args.scheduler} ({error}); check the address and that it runs") from None
-    with client:
-        yield DaskExecutor(client, limits=limits)
-
-
-class _RunProgress:
-    """A progress bar with counts per status, programs per second and time left."""
-
-    def __init__(self, *, quiet: bool) -> None:
-        self.quiet = quiet
-        self.counts: dict[str, int] = {}
-        self._progress = None
-        self._task = None
-
-    def __enter__(self) -> "_RunProgress":
-        if not self.quiet:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-            self._progress = Progress(
-                TextColumn("fitting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
-                console=console, transient=False,
-            )  # fmt: skip
-            self._progress.__enter__()
-            self._task = self._progress.add_task("fit", total=None, counts="", rate="")
-        self._start = time.monotonic()
-        self._done = 0
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-    def plan(self, total: int, to_fit: int) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, total=total)
-            self._progress.console.print(f"{to_fit} distinct programs to fit; the rest are finished already or duplicates", markup=False)
-
-    def program(self, record, reused: bool) -> None:
-        self.counts[record.status] = self.counts.get(record.status, 0) + 1
-        self._done += 1
-        if self._progress is None:
-            return
-        elapsed = time.monotonic() - self._start
-        rate = f"{self._done / elapsed:.1f}/s" if elapsed > 0 else ""
-        counts = " ".join(f"{status} {n}" for status, n in sorted(self.counts.items()))
-        self._progress.update(self._task, completed=self._done, counts=counts, rate=rate)
-        if not reused and record.status != "ok":
-            self._progress.console.print(f"  {record.id}: {record.status}: {record.reason}", markup=False, soft_wrap=True)
 
 
 def _print_run(result: dict, *, quiet: bool) -> None:
@@ -461,7 +243,7 @@ def _print_run(result: dict, *, quiet: bool) -> None:
         f"effective number of programs under the evidence weights: {result['weights_ess']:.2f}",
         markup=False,
     )
-    from .run import unreliable_weight_warning
+    from llb.pipeline.run import unreliable_weight_warning
 
     warning = unreliable_weight_warning(result)
     if warning:
@@ -483,9 +265,7 @@ def _print_run(result: dict, *, quiet: bool) -> None:
 
 
 def _cmd_toolchain(args: argparse.Namespace) -> int:
-    import time
-
-    from .toolchain import find_toolchain, runner_object
+    from llb.stan.toolchain import find_toolchain, runner_object
 
     toolchain = find_toolchain()
     console.print(f"stanc:     {toolchain.stanc} (Stan {toolchain.stan_version})", markup=False)
@@ -504,8 +284,9 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
-def _print_fit(report, program: Path) -> None:
-    if not report.ok and not report.summary:
+def _print_fit(result, program: Path) -> None:
+    report = result.report
+    if not result.ok and not len(result.summary):
         err_console.print(f"llb: {program}: {report.status}: {report.reason}", markup=False, soft_wrap=True)
         return
     table = Table(title=f"{program.name}: posterior summary", title_justify="left")

@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader (or a resumed run) sees the old file or the new one, never half of one."""
+"""Files llb writes: atomic writes (a reader or a resumed run sees the old file or the new one, never
+half of one) and where llb keeps its caches."""
 
 from __future__ import annotations
 
@@ -53,3 +54,12 @@ def read_text_file(path: Path, *, error: type[Exception], what: str = "file") ->
         raise error(f"{path} is not a UTF-8 text file (byte {decode.start} is not UTF-8); save it as UTF-8") from None
     except OSError as failure:
         raise error(f"cannot read {path}: {failure.strerror or failure}") from None
+
+
+def default_cache_dir() -> Path:
+    """``$LLB_CACHE_DIR``, else ``$XDG_CACHE_HOME/llb``, else ``~/.cache/llb``: compiled programs, the toolchain, LLM replies."""
+    configured = os.environ.get("LLB_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "llb"

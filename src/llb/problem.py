@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import load_data, value_shape
-from .files import read_text_file
-from .errors import DataError, LlbError
-from .stan_syntax import Declaration, evaluate_size, parse_declarations
+import numpy as np
+
+from llb.stan.data import load_data, value_shape
+from llb.files import read_text_file
+from llb.errors import DataError, LlbError
+from llb.analysis.stan_syntax import Declaration, evaluate_size, parse_declarations
 
 
 class ProblemError(LlbError):
@@ -25,22 +29,63 @@ class ProblemError(LlbError):
 
 @dataclass(frozen=True)
 class Problem:
-    root: Path
+    """A problem: its text, the goal (one Stan declaration) and the data.
+
+    ``data`` may be a dict (values: numbers, nested lists, numpy arrays, pandas Series) or a pandas
+    DataFrame (one array per column, and ``N``, the number of rows, unless a column is named N).
+    ``data_declarations`` (Stan declarations of the data) are inferred from the data when omitted.
+    Everything is checked when the problem is made, with one-line ProblemError/DataError messages.
+    """
+
     text: str
-    goal: Declaration
-    goal_text: str  # the goal as the user wrote it (with its comment)
-    data_declarations: str  # as written in problem.toml, or inferred
-    declarations_inferred: bool
-    data: dict[str, Any]
+    goal: str  # as the user wrote it (with its comment)
+    data: dict[str, Any] = field(default_factory=dict)
+    data_declarations: str | None = None
+    root: Path | None = None  # the problem folder, when it was read from one
+    goal_declaration: Declaration = field(init=False, repr=False, compare=False)
+    declarations_inferred: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        where = f"in {self.root / 'problem.toml'}" if self.root is not None else "given to llb.Problem"
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise ProblemError(f"the problem's `text` {where} must be a non-empty string describing the problem")
+        if not isinstance(self.goal, str) or not self.goal.strip():
+            raise ProblemError(f"the problem's `goal` {where} must be a Stan declaration such as `real<lower=0, upper=1> bias;`")
+        data = stan_data(self.data, source=f"the data {where}" if self.root is None else str(self.root / "data.json"))
+        goal_text = self.goal.strip()
+        goals = parse_declarations(goal_text)
+        if len(goals) != 1:
+            raise ProblemError(f"`goal` {where} must be one Stan declaration such as `real<lower=0, upper=1> bias;`, got {goal_text!r}")
+        declarations = self.data_declarations
+        if declarations is not None and not isinstance(declarations, str):
+            raise ProblemError(f"`data_declarations` {where} must be a string of Stan declarations")
+        inferred = not (isinstance(declarations, str) and declarations.strip())
+        if inferred:
+            declarations = infer_data_declarations(data)
+        else:
+            assert declarations is not None
+            check_declared_data(parse_declarations(declarations), data, source=str(self.root / "data.json") if self.root else "the data")
+        check_declarations_with_stanc(declarations, goal_text, where, inferred=inferred)
+        for name, value in (("text", self.text.strip()), ("goal", goal_text), ("data", data), ("data_declarations", declarations.strip())):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "goal_declaration", goals[0])
+        object.__setattr__(self, "declarations_inferred", inferred)
 
     @property
     def goal_shape(self) -> tuple[int, ...] | None:
         """The goal's shape from the data, or None when a size is not a literal or data variable."""
-        sizes = [evaluate_size(dim, self.data) for dim in self.goal.dims]
-        return None if any(size is None for size in sizes) else tuple(sizes)  # type: ignore[misc]
+        sizes = [evaluate_size(dim, self.data) for dim in self.goal_declaration.dims]
+        known = [size for size in sizes if size is not None]
+        return tuple(known) if len(known) == len(sizes) else None
+
+    @property
+    def name(self) -> str:
+        """The folder's name, or ``problem`` for a problem made in Python (names the default run folder)."""
+        return self.root.resolve().name if self.root is not None else "problem"
 
 
 def load_problem(path: str | Path) -> Problem:
+    """The problem in a folder: ``problem.toml`` (text, goal, optional data_declarations) and ``data.json``."""
     root = Path(path)
     if root.is_file():
         raise ProblemError(f"{root} is a file; give the problem folder that holds problem.toml and data.json")
@@ -59,33 +104,52 @@ def load_problem(path: str | Path) -> Problem:
     data_path = root / "data.json"
     if not data_path.exists():
         raise ProblemError(f"{root} has no data.json; add the data in Stan JSON format")
-    data = load_data(data_path)
-    goal_text = spec["goal"].strip()
-    goals = parse_declarations(goal_text)
-    if len(goals) != 1:
-        raise ProblemError(
-            f"`goal` in {toml_path} must be one Stan declaration such as `real<lower=0, upper=1> bias;`, got {goal_text!r}"
-        )
     declarations = spec.get("data_declarations")
     if declarations is not None and not isinstance(declarations, str):
         raise ProblemError(f"`data_declarations` in {toml_path} must be a string of Stan declarations")
-    inferred = not (isinstance(declarations, str) and declarations.strip())
-    if inferred:
-        declarations = infer_data_declarations(data)
-    else:
-        check_declared_data(parse_declarations(declarations), data, source=str(data_path))
-    check_declarations_with_stanc(declarations, goal_text, toml_path, inferred=inferred)
-    return Problem(root, spec["text"].strip(), goals[0], goal_text, declarations.strip(), inferred, data)
+    return Problem(spec["text"], spec["goal"], load_data(data_path), declarations, root=root)
 
 
-def check_declarations_with_stanc(declarations: str, goal: str, toml_path: Path, *, inferred: bool) -> None:
+def stan_data(data: Any, *, source: str) -> dict[str, Any]:
+    """Data as Stan JSON values (Python ints, floats and nested lists) from a dict or a DataFrame."""
+    if hasattr(data, "columns") and hasattr(data, "to_dict"):  # a pandas DataFrame
+        columns = {str(name): data[name] for name in data.columns}
+        data = ({} if "N" in columns else {"N": len(data)}) | columns
+    if not isinstance(data, Mapping):
+        raise DataError(f"{source} must be a dict of variable names to values or a pandas DataFrame, not {type(data).__name__}")
+    converted = {}
+    for name, value in data.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            raise DataError(f"{source}: {name!r} is not a Stan variable name (letters, digits and _, starting with a letter)")
+        converted[name] = _stan_value(value, name)
+    return converted
+
+
+def _stan_value(value: Any, name: str) -> Any:
+    if hasattr(value, "to_numpy"):  # a pandas Series
+        value = value.to_numpy()
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):  # a numpy array or scalar
+        if value.dtype.kind not in "biuf":
+            raise DataError(f"data variable '{name}' holds {value.dtype} values; use numbers")
+        if value.dtype.kind == "f" and np.isnan(value).any():
+            raise DataError(f"data variable '{name}' has missing values (NaN); Stan data cannot have gaps: drop or impute them")
+        value = value.astype(int).tolist() if value.dtype.kind == "b" else value.tolist()
+    elif isinstance(value, (list, tuple)):
+        value = [_stan_value(item, name) for item in value]
+    elif isinstance(value, float) and math.isnan(value):
+        raise DataError(f"data variable '{name}' is NaN; Stan data cannot have gaps: drop or impute it")
+    value_shape(value, name)  # ragged, strings, None: a one-line DataError
+    return value
+
+
+def check_declarations_with_stanc(declarations: str, goal: str, where: str, *, inferred: bool) -> None:
     """stanc's verdict on the data declarations and the goal, as a one-line ProblemError."""
-    from .validate import validate_program
+    from llb.stan.validate import validate_program
 
     checked = validate_program(f"data {{\n{declarations}\n}}\n")
     if not checked.ok:
-        where = "the data declarations inferred from data.json" if inferred else f"`data_declarations` in {toml_path}"
-        raise ProblemError(f"{where} are not valid Stan declarations: {_message(checked.error)}")
+        which = "the data declarations inferred from the data" if inferred else f"`data_declarations` {where}"
+        raise ProblemError(f"{which} are not valid Stan declarations: {_message(checked.error)}")
     # a size the data do not declare may be one the programs compute (in transformed data): an int here
     declared = {d.name for d in parse_declarations(declarations)}
     sizes = {name for d in parse_declarations(goal) for size in d.dims for name in re.findall(r"[A-Za-z][A-Za-z0-9_]*", size)}
@@ -94,7 +158,7 @@ def check_declarations_with_stanc(declarations: str, goal: str, toml_path: Path,
     checked = validate_program(f"data {{\n{declarations}\n{extra}}}\ngenerated quantities {{\n{statement}\n}}\n")
     if not checked.ok:
         raise ProblemError(
-            f"`goal` in {toml_path} is not a valid Stan declaration ({_message(checked.error)}); write it as, "
+            f"`goal` {where} is not a valid Stan declaration ({_message(checked.error)}); write it as, "
             "for example, `real<lower=0, upper=1> bias;` or `vector[N] temperature;` with sizes from the data"
         )
 

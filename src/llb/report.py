@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from .combine import weighted_quantiles
-from .files import write_atomic
-from .run import unreliable_weight_warning
+from llb.stats.combine import weighted_quantiles
+from llb.files import write_atomic
+from llb.pipeline.run import unreliable_weight_warning
 
 logger = logging.getLogger("llb.report")
 
@@ -77,7 +77,7 @@ def load_run(folder: str | Path) -> RunData:
     folder = Path(folder)
     result_path = folder / "result.json"
     if not result_path.exists():
-        from .errors import LlbError
+        from llb.errors import LlbError
 
         raise LlbError(f"{folder} has no result.json; give the folder of a finished `llb run`")
     result = json.loads(result_path.read_text())
@@ -144,7 +144,7 @@ def figure_scalar_posterior(run: RunData) -> bytes:
             axis.set_ylabel("probability")
         else:
             low, high = weighted_quantiles(values, weights, (0.001, 0.999), discrete=False)
-            bins = np.linspace(low, high, 60)
+            bins = np.linspace(low, high, 60).tolist()
             axis.hist(values, bins=bins, weights=weights, density=True, histtype="step", linewidth=2, label=label, color=colour)
             axis.set_ylabel("posterior density")
     axis.set_xlabel(run.names[0])
@@ -210,8 +210,9 @@ def _resample(draws: np.ndarray, weights: np.ndarray, size: int, seed: int) -> n
     return draws[np.minimum(indices, draws.shape[0] - 1)]
 
 
-def export_inference_data(run: RunData) -> Path | None:
-    """Write the combined and per-program goal draws as NetCDF InferenceData; None if no program is valid."""
+def combined_inference_data(run: RunData) -> Any:
+    """The goal under the evidence weights (``posterior``) and flat weights (``flat_posterior``), each
+    resampled to an unweighted sample, as ArviZ InferenceData; None when no program is valid."""
     import arviz as az
 
     names = run.names
@@ -219,16 +220,31 @@ def export_inference_data(run: RunData) -> Path | None:
         return None
     shape = _goal_shape(names)
     goal = names[0].split("[")[0]
-    chains = int(run.result["settings"]["sampler"]["chains"])
     seed = int(run.result["settings"].get("seed", 0))
     groups = {}
     for group, key in (("posterior", "weight"), ("flat_posterior", "flat_weight")):
         draws, weights = run.pooled(key)
         groups[group] = {goal: _resample(draws, weights, RESAMPLED_DRAWS, seed).reshape(1, RESAMPLED_DRAWS, *shape)}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore")
         data = az.from_dict(posterior=groups["posterior"])
         data.add_groups({"flat_posterior": groups["flat_posterior"]})
+    return data
+
+
+def export_inference_data(run: RunData) -> Path | None:
+    """Write the combined and per-program goal draws as NetCDF InferenceData; None if no program is valid."""
+    import arviz as az
+
+    data = combined_inference_data(run)
+    if data is None:
+        return None
+    names = run.names
+    shape = _goal_shape(names)
+    goal = names[0].split("[")[0]
+    chains = int(run.result["settings"]["sampler"]["chains"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         path = run.folder / INFERENCE_DATA_FILE
         data.to_netcdf(str(path))
         for model in run.result["models"]:
@@ -318,6 +334,12 @@ pre { background: #f8f8f8; padding: 0.6em; overflow-x: auto; font-size: 0.85em; 
 """
 
 
+def problem_name(result: dict[str, Any]) -> str:
+    """The problem folder's name, or "problem" for one made in Python."""
+    folder = result["problem"].get("folder")
+    return Path(folder).name if folder else "problem"
+
+
 def write_report(folder: str | Path) -> Path:
     """Write report.html, the PNG figures and the InferenceData files for a finished run."""
     import matplotlib
@@ -339,11 +361,12 @@ def write_report(folder: str | Path) -> Path:
     export_inference_data(run)
 
     result = run.result
+    title = html.escape(problem_name(result))
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result["counts"].items()))
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>llb report: {html.escape(Path(result['problem']['folder']).name)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>llb report: {title}</title>
 <style>{_STYLE}</style></head><body>
-<h1>llb report: {html.escape(Path(result['problem']['folder']).name)}</h1>
+<h1>llb report: {title}</h1>
 <div class="problem">{html.escape(result['problem']['text'])}</div>
 <p><b>Goal:</b> <code>{html.escape(result['problem']['goal'])}</code></p>
 <p>{result['num_programs']} candidate programs ({result['num_unique']} distinct): {html.escape(counts)}.

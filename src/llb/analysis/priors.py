@@ -34,15 +34,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .likelihood import (
+from llb.analysis.likelihood import (
     LIKELIHOOD_FLAG, ModelReading, add_jacobians, single_definitions, data_transformations, density_calls, incomparable_likelihood, read_model, switch_likelihood,
     unnormalised_user_likelihood, without_indices,
 )  # fmt: skip
-from .stan_ast import AstFormatError, DensityStatement, Variate
-from .stan_ast import evaluate_int as evaluate_ast_int
-from .stan_syntax import IDENT, TARGET, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, evaluate_int, matching, mentions, number, replace_block, split_top_level
-from .toolchain import Toolchain
-from .validate import canonical_form
+from llb.analysis.stan_ast import AstFormatError, DensityStatement, Variate
+from llb.analysis.stan_ast import evaluate_int as evaluate_ast_int
+from llb.analysis.stan_syntax import IDENT, TARGET, TILDE, Declaration, assignment, parse_declaration, block_declarations, blocks, evaluate_int, matching, mentions, number, replace_block, split_top_level
+from llb.stan.toolchain import Toolchain
+from llb.stan.validate import canonical_form
 
 _REAL_LINE = (None, None)
 _POSITIVE = (0.0, None)
@@ -260,9 +260,9 @@ def check_priors(
         if not statement:
             continue
         lhs, dist = statement["lhs"], statement["dist"]
-        name = _lhs_variable(lhs, parameters)
+        found = _lhs_variable(lhs, parameters)
         record = reading.statements[index]
-        if name is None:
+        if found is None:
             involved = sorted(n for n in record.variate_names if n not in names.data_like) if record.variate_depends_on_parameters else []
             if involved and any(mentions(without_indices(lhs), n) for n in observed):
                 return PriorCheck(
@@ -276,21 +276,27 @@ def check_priors(
                 doubt(f"`{lhs.strip()} ~ {dist}(...)` puts a density on an expression of {', '.join(involved)}")
                 has_prior.update(n for n in parameters if mentions(lhs, n))
             continue
+        name = found
         has_prior.add(name)
-        variate = record.variate if record.kind == "tilde" else _first_variate(record)
+        stated = record.variate if record.kind == "tilde" else _first_variate(record)
         # a loop repeats the statement unless its variable indexes the variate (not merely an argument)
         variate_names = record.variate_names if record.kind == "tilde" else _variate_names(record)
         if any(loop.variable is None or loop.variable not in variate_names for loop in record.loops):
             doubt(f"the prior statement on {name} is repeated by a loop that does not index it")
-        ranges.setdefault(name, []).append(_record_box(variate if variate and variate.name == name else None, record, parameters[name].ndim, data))
+        ranges.setdefault(name, []).append(_record_box(stated if stated and stated.name == name else None, record, parameters[name].ndim, data))
         declaration = parameters[name]
         # the distribution's arguments and truncation as stanc parsed them (a target += statement read as
         # a ~ statement has its density call's arguments and no truncation)
         call = None if record.kind == "tilde" else next(c for term in record.terms for c in term.densities)
-        args = list(record.arguments if call is None else call.arguments)
+        printed = list(record.arguments if call is None else call.arguments)
+        args = [argument for argument in printed if argument is not None]
+        unreadable = len(args) < len(printed)  # an argument stanc's tree gives but llb cannot print back
         truncation = record.truncation if call is None else None
         if dist in user_dists:
             doubt(f"the prior of {name} uses the user-defined density {dist}")
+            continue
+        if unreadable and (declaration.type in ("ordered", "positive_ordered") or declaration.lower is not None or declaration.upper is not None):
+            doubt(f"llb cannot read back the arguments of the prior of {name}")
             continue
         if declaration.type in ("ordered", "positive_ordered"):
             correction = _ordered_correction(declaration, lhs, dist, args, scalars)
@@ -642,12 +648,14 @@ def _coverage(boxes: list[Box | None], dims: tuple[str, ...], data: dict[str, An
     None when a statement's elements or the parameter's sizes cannot be told."""
     import numpy as np
 
-    sizes = [evaluate_int(d, data or {}) for d in dims]
-    if any(b is None for b in boxes) or any(s is None or s < 0 for s in sizes) or math.prod(sizes) > MAX_COVERAGE_ELEMENTS:  # type: ignore[arg-type]
+    evaluated = [evaluate_int(d, data or {}) for d in dims]
+    sizes = [s for s in evaluated if s is not None and s >= 0]
+    known = [b for b in boxes if b is not None]
+    if len(known) < len(boxes) or len(sizes) < len(evaluated) or math.prod(sizes) > MAX_COVERAGE_ELEMENTS:
         return None
-    counts = np.zeros(sizes, dtype=int)
-    for box in boxes:
-        window = tuple(slice(max(low, 1) - 1, size if high == 0 else min(high, size)) for (low, high), size in zip(box, sizes))  # type: ignore[union-attr]
+    counts = np.zeros(sizes, dtype=np.int64)
+    for box in known:
+        window = tuple(slice(max(low, 1) - 1, size if high == 0 else min(high, size)) for (low, high), size in zip(box, sizes))
         counts[window] += 1
     return counts
 

@@ -13,13 +13,15 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 from typing import Sequence
 
-logger = logging.getLogger("llb.process")
+logger = logging.getLogger("llb.stan.process")
 
 _TRANSCRIPT_LIMIT = 200_000  # characters kept of each stream
 _PR_SET_PDEATHSIG = 1
+_prctl: Any
 try:  # looked up once here: a forked child about to exec must not load libraries
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
 except (OSError, AttributeError):  # not Linux

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .process import run_command
-from .toolchain import Toolchain, find_toolchain
+from llb.stan.process import run_command
+from llb.stan.toolchain import Toolchain, find_toolchain
 
 MAX_SOURCE_BYTES = 200_000
 STANC_TIMEOUT = 20.0

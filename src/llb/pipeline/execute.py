@@ -15,6 +15,7 @@ caller writes them to the run folder. Both give identical records for identical 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -23,22 +24,22 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Protocol
 
-from .compile import MAX_COMPILE_JOBS, usable_cpus
-from .fit import FitSettings, Goal, fit_program
-from .process import die_with_parent
+from llb.stan.compile import MAX_COMPILE_JOBS, usable_cpus
+from llb.pipeline.outcome import MEMORY_ERROR, ProgramOutcome, failed, outcome_from_report
+from llb.pipeline.program import FitSettings, Goal, fit_program
+from llb.stan.process import die_with_parent
 
 DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
 DEFAULT_MEMORY = 8 * 2**30  # bytes of address space per program (the C++ compiler needs ~2 GB)
-MESSAGES_KEPT = 20_000  # characters of a program's printed output kept in its record
 
 TIMEOUT = "timeout"
 CRASHED = "crashed"
-MEMORY_ERROR = "memory_error"
 
 
 @dataclass(frozen=True)
@@ -59,36 +60,10 @@ class ProgramTask:
     compile_jobs: int = 1  # compiler processes the program's build may run at once (see compile.py)
 
 
-@dataclass(frozen=True)
-class TaskResult:
-    """A program's outcome as plain data: the FitReport's essentials, or a containment failure."""
-
-    key: str
-    status: str
-    reason: str | None
-    log_evidence: float | None
-    details: dict[str, Any]
-    goal_draws: Any = None  # numpy array or None
-
-
-def _result_from_report(task: ProgramTask, report) -> TaskResult:
-    details: dict[str, Any] = {
-        **report.details(),
-        "messages": report.fit.messages[:MESSAGES_KEPT] if report.fit else "",
-        "log_evidence_se": report.evidence.mc_se if report.evidence else None,
-        "goal_names": list(report.goal_names),
-        "compiled_source": report.fitted_source,
-    }
-    status, reason = report.status, report.reason
-    if reason and "bad_alloc" in reason:
-        status, reason = MEMORY_ERROR, "the program ran out of memory (std::bad_alloc)"
-    return TaskResult(task.key, status, reason, report.log_evidence, details, report.goal_draws)
-
-
-def fit_task(task: ProgramTask) -> TaskResult:
+def fit_task(task: ProgramTask) -> ProgramOutcome:
     """The per-program work, uncontained (what the child process runs)."""
     report = fit_program(task.source, task.data, settings=task.settings, goal=task.goal, compile_jobs=task.compile_jobs)
-    return _result_from_report(task, report)
+    return outcome_from_report(task.key, report)
 
 
 def _child(task: ProgramTask, limits: Limits, connection: multiprocessing.connection.Connection) -> None:
@@ -103,10 +78,10 @@ def _child(task: ProgramTask, limits: Limits, connection: multiprocessing.connec
     try:
         result = fit_task(task)
     except MemoryError:
-        result = TaskResult(task.key, MEMORY_ERROR, "the program ran out of memory", None, {})
+        result = failed(task.key, MEMORY_ERROR, "the program ran out of memory")
     except BaseException as error:  # a bug in llb: keep the run going, say what happened
         reason = f"internal error: {type(error).__name__}: {error}"
-        result = TaskResult(task.key, CRASHED, reason, None, {"traceback": traceback.format_exc()[-4000:]})
+        result = failed(task.key, CRASHED, reason, traceback=traceback.format_exc()[-4000:])
     connection.send(result)
     connection.close()
 
@@ -128,8 +103,27 @@ def _context():
         else:
             os.environ.pop("LLB_FORKSERVER_DIES_WITH_PARENT", None)
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["llb._forkserver_guard", "llb.execute", "llb.fit", "numpy", "scipy.stats", "scipy.special"])
+        _CONTEXT.set_forkserver_preload(["llb.pipeline._forkserver_guard", "llb.pipeline.execute", "llb.pipeline.program", "numpy", "scipy.stats", "scipy.special"])
     return _CONTEXT
+
+
+_START_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """While a child starts, hide the caller's script from multiprocessing, which would otherwise run
+    it again in the child as ``__mp_main__`` (a script or notebook export that calls ``llb.run``
+    without an ``if __name__ == "__main__"`` guard would start a second run there). The child runs
+    only llb's code, so it needs nothing from the caller's ``__main__``."""
+    main = sys.modules.get("__main__")
+    with _START_LOCK:
+        path = main.__dict__.pop("__file__", None) if main is not None else None
+        try:
+            yield
+        finally:
+            if path is not None and main is not None:
+                main.__dict__["__file__"] = path
 
 
 class ContainedRun:
@@ -141,7 +135,8 @@ class ContainedRun:
         receive, send = _context().Pipe(duplex=False)
         self._receive = receive
         self.process = _context().Process(target=_child, args=(task, limits, send), daemon=True)
-        self.process.start()
+        with _main_script_hidden():
+            self.process.start()
         send.close()
         self.deadline = time.monotonic() + limits.seconds
 
@@ -152,7 +147,7 @@ class ContainedRun:
     def overdue(self) -> bool:
         return time.monotonic() > self.deadline
 
-    def finish(self) -> TaskResult:
+    def finish(self) -> ProgramOutcome:
         """The child's result; kills it first if it is past its deadline. Blocks until it is gone."""
         result = None
         if not self.overdue():
@@ -175,30 +170,30 @@ class ContainedRun:
         except (ProcessLookupError, PermissionError):
             self.process.kill()
 
-    def _failure(self) -> TaskResult:
+    def _failure(self) -> ProgramOutcome:
         if self.overdue():
             return _timed_out(self.task, self.limits)
         return _died(self.task, self.process.exitcode)
 
 
-def _timed_out(task: ProgramTask, limits: Limits) -> TaskResult:
-    return TaskResult(task.key, TIMEOUT, f"the program did not finish within the time limit of {limits.seconds:g} s", None, {})
+def _timed_out(task: ProgramTask, limits: Limits) -> ProgramOutcome:
+    return failed(task.key, TIMEOUT, f"the program did not finish within the time limit of {limits.seconds:g} s")
 
 
-def _died(task: ProgramTask, code: int | None) -> TaskResult:
+def _died(task: ProgramTask, code: int | None) -> ProgramOutcome:
     """The record of a child that ended without sending a result, from its exit code."""
     if code is not None and code < 0:
         if -code == signal.SIGKILL:  # not sent by llb (timeouts are recorded before): the kernel's OOM killer
-            return TaskResult(task.key, MEMORY_ERROR, "the program's process was killed (SIGKILL), most likely for using too much memory", None, {})
-        return TaskResult(task.key, CRASHED, f"the program's process crashed ({signal.Signals(-code).name})", None, {})
-    return TaskResult(task.key, CRASHED, f"the program's process exited with code {code} without a result", None, {})
+            return failed(task.key, MEMORY_ERROR, "the program's process was killed (SIGKILL), most likely for using too much memory")
+        return failed(task.key, CRASHED, f"the program's process crashed ({signal.Signals(-code).name})")
+    return failed(task.key, CRASHED, f"the program's process exited with code {code} without a result")
 
 
-def fit_contained(task: ProgramTask, limits: Limits = Limits()) -> TaskResult:
+def fit_contained(task: ProgramTask, limits: Limits = Limits()) -> ProgramOutcome:
     """Fit one program in a contained child process and wait for it (what a Dask worker runs).
 
     A daemonic process (a Dask worker by default) may not start multiprocessing children, so there
-    the child is a fresh interpreter (``python -m llb.execute``) instead: slower to start, equally
+    the child is a fresh interpreter (``python -m llb.pipeline.execute``) instead: slower to start, equally
     contained.
     """
     if multiprocessing.current_process().daemon:
@@ -206,7 +201,7 @@ def fit_contained(task: ProgramTask, limits: Limits = Limits()) -> TaskResult:
     return ContainedRun(task, limits).finish()
 
 
-def _fit_in_subprocess(task: ProgramTask, limits: Limits) -> TaskResult:
+def _fit_in_subprocess(task: ProgramTask, limits: Limits) -> ProgramOutcome:
     def limit_child() -> None:
         die_with_parent()
         if limits.memory_bytes:
@@ -214,7 +209,7 @@ def _fit_in_subprocess(task: ProgramTask, limits: Limits) -> TaskResult:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "llb.execute"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "llb.pipeline.execute"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         start_new_session=True, preexec_fn=limit_child,
     )  # fmt: skip
     try:
@@ -230,7 +225,7 @@ def _fit_in_subprocess(task: ProgramTask, limits: Limits) -> TaskResult:
 
 
 def _subprocess_main() -> None:
-    """Entry point of ``python -m llb.execute``: a pickled task on stdin, a pickled result on stdout."""
+    """Entry point of ``python -m llb.pipeline.execute``: a pickled task on stdin, a pickled result on stdout."""
     task = pickle.loads(sys.stdin.buffer.read())
     result_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -238,15 +233,15 @@ def _subprocess_main() -> None:
     try:
         result = fit_task(task)
     except MemoryError:
-        result = TaskResult(task.key, MEMORY_ERROR, "the program ran out of memory", None, {})
+        result = failed(task.key, MEMORY_ERROR, "the program ran out of memory")
     except BaseException as error:
-        result = TaskResult(task.key, CRASHED, f"internal error: {type(error).__name__}: {error}", None, {"traceback": traceback.format_exc()[-4000:]})
+        result = failed(task.key, CRASHED, f"internal error: {type(error).__name__}: {error}", traceback=traceback.format_exc()[-4000:])
     with os.fdopen(result_fd, "wb") as out:
         out.write(pickle.dumps(result))
 
 
 class Executor(Protocol):
-    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[TaskResult]:
+    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[ProgramOutcome]:
         """Results in the order programs finish."""
         ...
 
@@ -272,7 +267,7 @@ class LocalExecutor:
         jobs = compile_jobs_for(self.cpus, programs_at_once)
         return ContainedRun(replace(task, compile_jobs=jobs), self.limits)
 
-    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[TaskResult]:
+    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[ProgramOutcome]:
         pending = list(tasks)
         pending.reverse()
         running: list[ContainedRun] = []
@@ -300,7 +295,7 @@ class DaskExecutor:
         self.client = client
         self.limits = limits
 
-    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[TaskResult]:
+    def run(self, tasks: Iterable[ProgramTask]) -> Iterator[ProgramOutcome]:
         from distributed import as_completed
 
         futures = [self.client.submit(fit_contained, task, self.limits, pure=False) for task in tasks]
@@ -308,8 +303,46 @@ class DaskExecutor:
             yield future.result()
 
 
+@contextlib.contextmanager
+def make_executor(
+    *, workers: int | None = None, limits: Limits = Limits(), scheduler: str | None = None, dask_local: bool = False, verbose: bool = False
+) -> Iterator[Executor]:
+    """The executor asked for: local contained children (default, ``workers`` at once, default one per
+    CPU), a Dask cluster at ``scheduler``, or a local Dask cluster of ``workers`` processes."""
+    from llb.errors import LlbError
+
+    if scheduler and dask_local:
+        raise LlbError("give either a Dask scheduler address or a local Dask cluster, not both")
+    if workers is not None and workers < 1:
+        raise LlbError("the number of workers must be at least 1")
+    count = workers or os.cpu_count() or 1
+    if not (scheduler or dask_local):
+        yield LocalExecutor(workers=count, limits=limits)
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise LlbError("Dask is not installed; run `pip install 'dask[distributed]'` (or `make install`)") from None
+    if dask_local:
+        import dask
+        import logging
+
+        dask.config.set({"distributed.worker.daemon": False})  # lets workers start contained children directly
+        if not verbose:
+            logging.getLogger("distributed").setLevel(logging.ERROR)
+        with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+            yield DaskExecutor(client, limits=limits)
+        return
+    try:
+        client = Client(scheduler, timeout=30)
+    except (OSError, TimeoutError) as error:
+        raise LlbError(f"cannot connect to the Dask scheduler at {scheduler} ({error}); check the address and that it runs") from None
+    with client:
+        yield DaskExecutor(client, limits=limits)
+
+
 if __name__ == "__main__":
-    # run the copy imported as llb.execute, so that results pickle as llb.execute.TaskResult
-    from llb.execute import _subprocess_main as main
+    # run the copy imported as llb.pipeline.execute, so that tasks unpickle as llb.pipeline.execute.ProgramTask
+    from llb.pipeline.execute import _subprocess_main as main
 
     main()

@@ -21,13 +21,13 @@ import ast
 import re
 from dataclasses import dataclass
 
-from .toolchain import Toolchain
+from llb.stan.toolchain import Toolchain
 
-from .stan_ast import AstFormatError, DensityStatement, Term, decorated_ast, model_density_statements
-from .stan_ast import UserDensity
-from .stan_ast import block_declarations as tree_declarations
-from .stan_ast import user_densities as tree_user_densities
-from .stan_syntax import IDENT, TARGET, TILDE, Declaration, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
+from llb.analysis.stan_ast import AstFormatError, DensityStatement, Term, decorated_ast, model_density_statements
+from llb.analysis.stan_ast import UserDensity
+from llb.analysis.stan_ast import block_declarations as tree_declarations
+from llb.analysis.stan_ast import user_densities as tree_user_densities
+from llb.analysis.stan_syntax import IDENT, TARGET, TILDE, Declaration, assignment, block_declarations, blocks, enclosing_loops, matching, mentions, number, replace_block, split_terms, split_top_level
 
 # Functions that rearrange data without changing any value.
 _REARRANGE = {"to_vector", "to_row_vector", "to_array_1d", "to_array_2d", "to_matrix", "to_int", "append_array", "append_row", "append_col"}
@@ -510,7 +510,8 @@ def _jacobian(expression: str, data: dict, definitions: dict[str, str]) -> tuple
             elif isinstance(node.op, ast.Div):
                 terms.extend([(f"log(abs({c}))", _carries(other, variable)), (f"-2 * log(abs({u}))", True)])
             elif isinstance(node.op, ast.BitXor) and left:
-                if number(declaration.lower) is None or number(declaration.lower) < 0:
+                lowest = number(declaration.lower)
+                if lowest is None or lowest < 0:
                     return False  # a power is invertible only on the positive half line
                 terms.extend([(f"log(abs({c}))", _carries(other, variable)), (f"({c} - 1) * log(abs({u}))", True)])
             elif isinstance(node.op, ast.BitXor):

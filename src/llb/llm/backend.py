@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
-from .errors import LlbError
-from .files import write_atomic
+from llb.errors import LlbError
+from llb.files import write_atomic
 
-logger = logging.getLogger("llb.generate")
+logger = logging.getLogger("llb.llm.backend")
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TEMPERATURE = 1.0
@@ -58,6 +58,36 @@ DEFAULT_CONNECT_TIMEOUT = 10.0  # seconds to open a connection ($LLB_LLM_CONNECT
 DEFAULT_READ_TIMEOUT = 180.0  # seconds a server may take to answer one request ($LLB_LLM_TIMEOUT, --llm-timeout)
 DEFAULT_RETRY_BUDGET = 600.0  # seconds one request may take, its retries included ($LLB_LLM_RETRY_BUDGET)
 MAX_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class LLM:
+    """Which OpenAI-compatible server and model to ask, and how.
+
+    ``None`` fields come from the environment when the backend is made, as for ``llb run``:
+    ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, ``LLB_MODEL`` (else gpt-4o-mini), ``LLB_LLM_TIMEOUT``.
+    """
+
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+    temperature: float = DEFAULT_TEMPERATURE  # 1: the model's own distribution, which the method assumes
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    concurrency: int = DEFAULT_CONCURRENCY  # requests in flight at once
+    timeout: float | None = None  # seconds one request may take to be answered
+
+    def __post_init__(self) -> None:
+        if self.timeout is not None and not self.timeout > 0:
+            raise LlmError(f"the LLM timeout must be a positive number of seconds, not {self.timeout:g}")
+        if self.max_tokens < 1 or self.concurrency < 1:
+            raise LlmError("the LLM's max_tokens and concurrency must be at least 1")
+
+    @property
+    def model_name(self) -> str:
+        return self.model or os.environ.get("LLB_MODEL") or DEFAULT_MODEL
+
+    def backend(self) -> "OpenAIBackend":
+        return OpenAIBackend(base_url=self.base_url, api_key=self.api_key, timeout=self.timeout)
 
 
 def _seconds_from_env(name: str, default: float) -> float:
@@ -201,7 +231,7 @@ class ReplyCache:
     @classmethod
     def default(cls) -> "ReplyCache":
         """``$LLB_REPLY_CACHE``, else ``replies/`` in llb's cache folder."""
-        from .toolchain import default_cache_dir
+        from llb.files import default_cache_dir
 
         configured = os.environ.get("LLB_REPLY_CACHE")
         return cls(Path(configured).expanduser() if configured else default_cache_dir() / "replies")

@@ -25,10 +25,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ProgramError
-from .process import run_command, run_commands
-from .toolchain import COMPILE_TIMEOUT, RUNNER_SOURCE, Toolchain, file_lock, find_toolchain, precompiled_header, runner_object
-from .validate import PROGRAM_FILENAME, STANC_TIMEOUT, describe_stanc_error, refusal_reason
+from llb.errors import ProgramError
+from llb.stan.process import run_command, run_commands
+from llb.stan.toolchain import COMPILE_TIMEOUT, RUNNER_SOURCE, Toolchain, file_lock, find_toolchain, precompiled_header, runner_object
+from llb.stan.validate import PROGRAM_FILENAME, STANC_TIMEOUT, describe_stanc_error, refusal_reason
 
 LIBRARY_NAME = "model.so"
 MAX_COMPILE_JOBS = 2  # a library is built from at most two translation units

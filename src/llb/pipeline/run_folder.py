@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from . import __version__
-from .errors import LlbError
-from .files import write_atomic
+from llb.version import __version__
+from llb.errors import LlbError
+from llb.files import write_atomic
 
 MANIFEST = "llb-run.json"
 LEGACY_MANIFEST = "run.json"

@@ -15,19 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from .compile import CompiledProgram, compile_program
-from .data import check_data
-from .errors import DataError, ProgramError
-from .evidence import DEFAULT_METHOD, DEFAULT_NUM_PROPOSAL, Evidence, estimate_evidence
-from .model import ModelRuntimeError, StanModel
-from .normaliser import PriorNormaliser, estimate_prior_normaliser
-from .priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
-from .reparam import noncentre
-from .sample import Fit, SamplerConfig, sample_nuts
-from .stan_syntax import Declaration
-from .summary import rhat, summarise
-from .toolchain import Toolchain, find_toolchain
-from .validate import Validation, validate_program
+from llb.stan.compile import CompiledProgram, compile_program
+from llb.stan.data import check_data
+from llb.errors import DataError, ProgramError
+from llb.stats.evidence import DEFAULT_METHOD, DEFAULT_NUM_PROPOSAL, Evidence, estimate_evidence
+from llb.stan.model import ModelRuntimeError, StanModel
+from llb.pipeline.normaliser import PriorNormaliser, estimate_prior_normaliser
+from llb.analysis.priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
+from llb.analysis.reparam import noncentre
+from llb.stan.sample import Fit, SamplerConfig, sample_nuts
+from llb.analysis.stan_syntax import Declaration
+from llb.stats.summary import rhat, summarise
+from llb.stan.toolchain import Toolchain, find_toolchain
+from llb.stan.validate import Validation, validate_program
 
 # Status words, in pipeline order.
 OK = "ok"
@@ -128,45 +128,6 @@ class FitReport:
             found.append(self.posterior_note)
         return found
 
-    def details(self) -> dict[str, Any]:
-        """What a report says beyond status and evidence, as plain JSON-able data."""
-        return {
-            "evidence": self.evidence.to_json() if self.evidence else None,
-            "corrections": self.corrections(),
-            "unproven": list(self.prior_check.unproven) if self.prior_check else [],
-            "prior_normaliser": self.prior_normaliser.to_json() if self.prior_normaliser else None,
-            "likelihood_concerns": list(self.prior_check.likelihood_concerns) if self.prior_check else [],
-            "reparameterisation": self.reparameterisation,
-            "diagnostics": self.diagnostics(),
-            "warnings": list(self.validation.warnings) if self.validation else [],
-            "messages": self.fit.messages if self.fit else "",
-            "timings": {k: round(v, 4) for k, v in self.timings.items()},
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``llb fit --json`` document (NaN becomes null)."""
-        return json_safe(
-            {
-                "status": self.status,
-                "reason": self.reason,
-                "summary": {row["name"]: {k: v for k, v in row.items() if k != "name"} for row in self.summary},
-                "log_evidence": self.log_evidence,
-                **self.details(),
-                "compile": {"cache_hit": self.compiled.cache_hit, "key": self.compiled.key} if self.compiled else None,
-            }
-        )
-
-
-def json_safe(value: Any) -> Any:
-    """Replace non-finite floats by None, recursively (JSON has no NaN)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
-
 
 def check_goal(validation: Validation, goal: Goal) -> str | None:
     """Why the program's declarations cannot provide the goal, or None."""
@@ -247,6 +208,7 @@ def fit_program(
     if isinstance(loaded, FitReport):
         return replace(report, status=loaded.status, reason=loaded.reason, compiled=loaded.compiled)
     compiled, model = loaded
+    assert report.prior_check is not None
     report = replace(report, compiled=compiled, prior_check=replace(report.prior_check, source=prior_check.source, likelihood_flag=prior_check.likelihood_flag))
     try:
         report = _sample_and_weigh(model, report, settings, goal, checked, toolchain, compile_jobs, lap)
@@ -260,6 +222,7 @@ def fit_program(
 def _posterior_as_written(report: FitReport, source: str, data: dict[str, Any], settings: FitSettings, goal, toolchain, compile_jobs, lap) -> FitReport:
     """``llb fit``'s posterior when llb's truncation changes the model beyond a constant: that of the
     program as written (what Stan would sample), with the evidence still that of the normalised one."""
+    assert report.validation is not None and report.validation.info is not None and report.prior_check is not None
     loaded = _compile_and_load(source, check_data(data, report.validation.info), settings.sampler.seed, toolchain, compile_jobs)
     if isinstance(loaded, FitReport):
         return report
@@ -360,7 +323,7 @@ HIGH_RHAT = 1.01
 
 def sampling_trouble(fit: Fit) -> tuple[int, int]:
     """(divergent transitions, other warning signs: chains with E-BFMI < 0.3, R-hat > 1.01): smaller is better."""
-    e_bfmi = fit.diagnostics()["e_bfmi"]
+    e_bfmi = fit.e_bfmi()
     warnings = sum(1 for value in e_bfmi if math.isfinite(value) and value < LOW_E_BFMI)
     unconstrained_rhat = [rhat(fit.unconstrained[:, :, i]) for i in range(fit.unconstrained.shape[2])]
     warnings += sum(1 for value in unconstrained_rhat if math.isfinite(value) and value > HIGH_RHAT)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import SAMPLER_COLUMNS, StanModel, VariableShape
+from llb.stan.model import SAMPLER_COLUMNS, StanModel, VariableShape
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,10 @@ class Fit:
     def num_max_treedepth(self) -> int:
         """Transitions that hit the tree-depth limit."""
         return int((self.sampler_column("treedepth__") >= self.max_depth).sum())
+
+    def e_bfmi(self) -> list[float]:
+        """Per chain (values below 0.3 are a warning)."""
+        return [_e_bfmi(chain) for chain in self.sampler_column("energy__")]
 
     def diagnostics(self) -> dict[str, object]:
         energy = self.sampler_column("energy__")

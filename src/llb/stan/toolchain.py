@@ -25,12 +25,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from .errors import ToolchainError
-from .process import run_command
+from llb.errors import ToolchainError
+from llb.files import default_cache_dir
+from llb.stan.process import run_command
 
-logger = logging.getLogger("llb.toolchain")
+logger = logging.getLogger("llb.stan.toolchain")
 
 RUNNER_SOURCE = Path(__file__).with_name("cpp") / "llb_runner.cpp"
 # llb's own headers, searched before Stan's: llb_model_parts.hpp and a stand-in for Stan's
@@ -96,14 +97,6 @@ def _llb_sources_hash() -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def default_cache_dir() -> Path:
-    configured = os.environ.get("LLB_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "llb"
 
 
 def find_toolchain(cache_dir: Path | None = None) -> Toolchain:
@@ -213,7 +206,7 @@ def precompiled_header(toolchain: Toolchain) -> tuple[str, ...]:
                 os.replace(tmp, header)
     if toolchain.compiler_kind == "clang":
         target = pch_dir / "llb_model_header.hpp.pch"
-        extra = ("-fpch-instantiate-templates",)
+        extra: tuple[str, ...] = ("-fpch-instantiate-templates",)
         use_flags = ("-include-pch", str(target))
     else:  # g++ picks up header.gch when the header is included by name
         target = pch_dir / "llb_model_header.hpp.gch"
@@ -291,6 +284,17 @@ def _runner_path(toolchain: Toolchain) -> Path:
 def toolchain_built(toolchain: Toolchain) -> bool:
     """Whether the runner (and so the precompiled header it is built with) is already in the cache."""
     return _runner_path(toolchain).exists()
+
+
+def ensure_built(toolchain: Toolchain | None = None, *, on_build: Callable[[Path], None] | None = None) -> Toolchain:
+    """The toolchain with its precompiled header and runner built (``on_build(folder)`` is called
+    first when they are not): a run does this before any program's time limit starts."""
+    toolchain = toolchain or find_toolchain()
+    if not toolchain_built(toolchain):
+        if on_build:
+            on_build(toolchain.build_dir)
+        runner_object(toolchain)
+    return toolchain
 
 
 def runner_object(toolchain: Toolchain) -> Path:

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .errors import DataError, LlbError
+from llb.errors import DataError, LlbError
 
 ABI_VERSION = 1
 _ERROR_BUFFER = 8192

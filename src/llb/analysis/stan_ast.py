@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
-from .process import run_command
-from .stan_syntax import Declaration
-from .toolchain import Toolchain, find_toolchain
-from .validate import STANC_TIMEOUT
+from llb.stan.process import run_command
+from llb.analysis.stan_syntax import Declaration
+from llb.stan.toolchain import Toolchain, find_toolchain
+from llb.stan.validate import STANC_TIMEOUT
 
 Sexp = Any  # a str atom or a list of Sexp
 _TOKEN = re.compile(r'\(|\)|"(?:[^"\\]|\\.)*"|[^\s()]+')

@@ -15,7 +15,6 @@ import io
 import json
 import logging
 import math
-import re
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -23,18 +22,19 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from . import __version__
-from .combine import compute_weights, mixture_summary
-from .compile import normalise_source
-from .errors import LlbError
-from .execute import Executor, LocalExecutor, ProgramTask, TaskResult
-from .files import write_atomic
-from .run_folder import claim_run_folder
-from .fit import OK, FitSettings, Goal, json_safe
-from .problem import Problem
-from .replies import parse_reply
+from llb.files import write_atomic
+from llb.llm.candidates import Candidate
+from llb.pipeline.execute import Executor, LocalExecutor, ProgramTask
+from llb.pipeline.outcome import ProgramOutcome
+from llb.pipeline.program import OK, FitSettings, Goal
+from llb.pipeline.run_folder import claim_run_folder
+from llb.problem import Problem
+from llb.records import from_json, to_json
+from llb.stan.compile import normalise_source
+from llb.stats.combine import compute_weights, mixture_summary
+from llb.version import __version__
 
-logger = logging.getLogger("llb.run")
+logger = logging.getLogger("llb.pipeline.run")
 
 RESULT_FILE = "result.json"
 
@@ -43,75 +43,30 @@ NO_PROGRAM = "no_program"  # the LLM's reply contained no program
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """One program drawn for the problem (from the LLM or a folder), before anything is checked."""
-
-    id: str
-    source: str
-    origin: str = ""
-    reply: str | None = None  # the LLM's whole reply
-    description: str | None = None  # the model in words, from the reply
-    parse_error: str | None = None  # why the reply gave no program
-
-
-@dataclass(frozen=True)
 class ProgramRecord:
-    """What a run keeps of one program: plain JSON-able data plus its goal draws."""
+    """What a run keeps of one candidate: where it came from, its code and its program's outcome."""
 
     id: str
     source: str
-    key: str
-    status: str
-    reason: str | None
-    log_evidence: float | None
-    details: dict[str, Any]
-    goal_draws: np.ndarray | None = None
-    duplicate_of: str | None = None
+    outcome: ProgramOutcome
+    origin: str = ""
+    duplicate_of: str | None = None  # the candidate whose identical program was fitted instead
 
+    @property
+    def status(self) -> str:
+        return self.outcome.status
 
-def read_program_folder(folder: str | Path) -> list[Candidate]:
-    """Every ``*.stan`` file in ``folder`` (sorted by name) as a candidate named after the file."""
-    folder = Path(folder)
-    if folder.is_file():
-        raise LlbError(f"--programs {folder} is a file; give the folder that holds the .stan programs")
-    if not folder.is_dir():
-        raise LlbError(f"programs folder {folder} does not exist")
-    candidates = []
-    for path in sorted(folder.glob("*.stan")):
-        if path.is_dir():
-            raise LlbError(f"{path} is a folder, not a Stan program; rename it or move it out of {folder}")
-        try:
-            source = path.read_text()
-        except UnicodeDecodeError:
-            source = path.read_bytes().decode("utf-8", errors="replace")  # an invalid program, with a status
-        except OSError as error:
-            raise LlbError(f"cannot read {path}: {error.strerror}") from None
-        candidates.append(Candidate(_safe_id(path.stem), source, str(path)))
-    if not candidates:
-        raise LlbError(f"programs folder {folder} has no .stan files; add candidate programs or point --programs elsewhere")
-    return candidates
+    @property
+    def reason(self) -> str | None:
+        return self.outcome.reason
 
+    @property
+    def log_evidence(self) -> float | None:
+        return self.outcome.log_evidence
 
-def candidates_from_replies(replies: Iterable[tuple[int, str]]) -> list[Candidate]:
-    """One candidate per LLM reply (index, text), named ``llm-000``, ``llm-001``, ..."""
-    candidates = []
-    for index, text in replies:
-        parsed = parse_reply(text)
-        candidates.append(
-            Candidate(
-                id=f"llm-{index:03d}",
-                source=parsed.program or "",
-                origin=f"LLM reply {index}",
-                reply=text,
-                description=parsed.description,
-                parse_error=parsed.problem,
-            )
-        )
-    return candidates
-
-
-def _safe_id(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:100] or "program"
+    @property
+    def goal_draws(self) -> np.ndarray | None:
+        return self.outcome.goal_draws
 
 
 def program_seed(run_seed: int, key: str) -> int:
@@ -126,7 +81,7 @@ def source_key(source: str) -> str:
 
 def _fingerprint(key: str, settings: FitSettings, problem: Problem) -> str:
     text = json.dumps(
-        {"key": key, "settings": asdict(settings), "goal": problem.goal.declaration_text(), "data": problem.data, "llb": __version__},
+        {"key": key, "settings": asdict(settings), "goal": problem.goal_declaration.declaration_text(), "data": problem.data, "llb": __version__},
         sort_keys=True,
         default=str,
     )
@@ -134,7 +89,7 @@ def _fingerprint(key: str, settings: FitSettings, problem: Problem) -> str:
 
 
 def _write_json(path: Path, document: Any) -> None:
-    write_atomic(path, json.dumps(json_safe(document), indent=1))
+    write_atomic(path, json.dumps(to_json(document), indent=1))
 
 
 def _write_npy(path: Path, array: np.ndarray) -> None:
@@ -143,52 +98,55 @@ def _write_npy(path: Path, array: np.ndarray) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def _record_from_result(candidate: Candidate, result: TaskResult) -> ProgramRecord:
-    return ProgramRecord(candidate.id, candidate.source, result.key, result.status, result.reason, result.log_evidence, dict(result.details), result.goal_draws)
-
-
 def _save_record(folder: Path, record: ProgramRecord, fingerprint: str, candidate: Candidate) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "program.stan").write_text(record.source)
+    write_atomic(folder / "program.stan", record.source)
     if candidate.reply is not None:
-        (folder / "reply.txt").write_text(candidate.reply)
+        write_atomic(folder / "reply.txt", candidate.reply)
     if candidate.description:
-        (folder / "description.txt").write_text(candidate.description)
-    if record.details.get("compiled_source"):
-        (folder / "compiled.stan").write_text(record.details["compiled_source"])
+        write_atomic(folder / "description.txt", candidate.description)
+    if record.outcome.fitted_source:
+        write_atomic(folder / "compiled.stan", record.outcome.fitted_source)
     if record.goal_draws is not None:
         _write_npy(folder / "goal_draws.npy", record.goal_draws)
     document = {
         "id": record.id,
-        "key": record.key,
+        "origin": record.origin,
         "fingerprint": fingerprint,
-        "status": record.status,
-        "reason": record.reason,
-        "log_evidence": record.log_evidence,
         "duplicate_of": record.duplicate_of,
-        **{k: v for k, v in record.details.items() if k != "compiled_source"},
+        **to_json(record.outcome),
     }
     _write_json(folder / RESULT_FILE, document)  # written last: its presence means the program is done
 
 
-def _load_record(folder: Path, candidate: Candidate, fingerprint: str) -> ProgramRecord | None:
-    path = folder / RESULT_FILE
-    if not path.exists():
-        return None
+def read_record(folder: Path) -> ProgramRecord | None:
+    """The record in ``models/<id>/`` (its goal draws included), or None when it is missing or unreadable."""
     try:
-        document = json.loads(path.read_text())
-    except (json.JSONDecodeError, OSError):
+        document = json.loads((folder / RESULT_FILE).read_text())
+        outcome = from_json(ProgramOutcome, document)
+        source = (folder / "program.stan").read_text()
+    except (OSError, ValueError, TypeError, KeyError):
         return None
-    if document.get("fingerprint") != fingerprint or document.get("duplicate_of"):
-        return None
-    draws = None
-    if document["status"] == OK:
+    if outcome.status == OK and not document.get("duplicate_of"):
         try:
-            draws = np.load(folder / "goal_draws.npy")
+            outcome = replace(outcome, goal_draws=np.load(folder / "goal_draws.npy"))
         except (OSError, ValueError):
             return None
-    details = {k: v for k, v in document.items() if k not in {"id", "key", "fingerprint", "status", "reason", "log_evidence", "duplicate_of"}}
-    return ProgramRecord(candidate.id, candidate.source, document["key"], document["status"], document["reason"], document["log_evidence"], details, draws)
+    return ProgramRecord(document.get("id", folder.name), source, outcome, document.get("origin", ""), document.get("duplicate_of"))
+
+
+def _load_record(folder: Path, candidate: Candidate, fingerprint: str) -> ProgramRecord | None:
+    """The finished record of ``candidate`` when it was made with the same settings, else None."""
+    try:
+        document = json.loads((folder / RESULT_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("fingerprint") != fingerprint or document.get("duplicate_of"):
+        return None
+    record = read_record(folder)
+    if record is None:
+        return None
+    return replace(record, id=candidate.id, source=candidate.source, origin=candidate.origin)
 
 
 def run_problem(
@@ -226,7 +184,7 @@ def _run_in_folder(problem, candidates, *, out: Path, settings, seed, executor, 
     (out / "models").mkdir(parents=True, exist_ok=True)
     ids = _unique_ids(c.id for c in candidates)
     candidates = [replace(c, id=i) for c, i in zip(candidates, ids)]
-    goal = Goal(problem.goal, problem.goal_shape)
+    goal = Goal(problem.goal_declaration, problem.goal_shape)
     executor = executor or LocalExecutor()
 
     # Plan: which candidates are settled already, and which distinct programs still need fitting.
@@ -236,7 +194,7 @@ def _run_in_folder(problem, candidates, *, out: Path, settings, seed, executor, 
     for candidate in candidates:
         key = source_key(candidate.source)
         if candidate.parse_error is not None:
-            settled[candidate.id] = ProgramRecord(candidate.id, candidate.source, key, NO_PROGRAM, candidate.parse_error, None, {})
+            settled[candidate.id] = ProgramRecord(candidate.id, candidate.source, ProgramOutcome(key, NO_PROGRAM, candidate.parse_error), candidate.origin)
             _save_record(out / "models" / candidate.id, settled[candidate.id], "", candidate)
             if on_program:
                 on_program(settled[candidate.id], False)
@@ -256,9 +214,9 @@ def _run_in_folder(problem, candidates, *, out: Path, settings, seed, executor, 
     if on_plan:
         on_plan(len(candidates), len(tasks))
 
-    for result in executor.run([task for task, _, _ in tasks.values()]):
-        _, candidate, fingerprint = tasks[result.key]
-        record = _record_from_result(candidate, result)
+    for outcome in executor.run([task for task, _, _ in tasks.values()]):
+        _, candidate, fingerprint = tasks[outcome.key]
+        record = ProgramRecord(candidate.id, candidate.source, outcome, candidate.origin)
         _save_record(out / "models" / candidate.id, record, fingerprint, candidate)
         settled[candidate.id] = record
         if on_program:
@@ -270,9 +228,9 @@ def _run_in_folder(problem, candidates, *, out: Path, settings, seed, executor, 
             records.append(settled[candidate.id])
             continue
         original = settled[first_of_key[source_key(candidate.source)].id]
-        duplicate = replace(original, id=candidate.id, source=candidate.source, duplicate_of=original.id, goal_draws=None)
-        _save_record(out / "models" / candidate.id, duplicate, "", candidate)
-        records.append(replace(duplicate, goal_draws=original.goal_draws))
+        duplicate = replace(original, id=candidate.id, source=candidate.source, origin=candidate.origin, duplicate_of=original.id)
+        _save_record(out / "models" / candidate.id, replace(duplicate, outcome=replace(original.outcome, goal_draws=None)), "", candidate)
+        records.append(duplicate)
         if on_program:
             on_program(duplicate, True)
 
@@ -302,19 +260,20 @@ def reliability(record: ProgramRecord) -> str | None:
     if record.status != OK:
         return None
     concerns = []
-    se = record.details.get("log_evidence_se")
+    outcome = record.outcome
+    se = outcome.log_evidence_se
     if se is None or not math.isfinite(se) or se > RELIABLE_SE:
         concerns.append(f"evidence error {se:.2f} nat" if se is not None and math.isfinite(se) else "evidence error unknown")
-    diagnostics = record.details.get("diagnostics") or {}
-    if diagnostics.get("divergences"):
-        count = diagnostics["divergences"]
+    diagnostics = outcome.diagnostics
+    if diagnostics is not None and diagnostics.divergences:
+        count = diagnostics.divergences
         concerns.append(f"{count} divergence{'' if count == 1 else 's'}")
-    max_rhat = diagnostics.get("max_rhat")
+    max_rhat = diagnostics.max_rhat if diagnostics is not None else None
     if max_rhat is not None and max_rhat > RELIABLE_RHAT:
         concerns.append(f"R-hat {max_rhat:.3f}")
-    concerns += record.details.get("likelihood_concerns") or []
-    pareto_k = (record.details.get("evidence") or {}).get("pareto_k")
-    if pareto_k is not None and pareto_k > 0.7 and (se is None or se > RELIABLE_SE / 2):
+    concerns += outcome.prior.likelihood_concerns
+    pareto_k = outcome.evidence.pareto_k if outcome.evidence is not None else None
+    if pareto_k is not None and math.isfinite(pareto_k) and pareto_k > 0.7 and (se is None or se > RELIABLE_SE / 2):
         concerns.append(f"proposal Pareto k {pareto_k:.2f}")
     return "; ".join(concerns) if concerns else "good"
 
@@ -355,7 +314,8 @@ def assemble_result(
     descriptions: dict[str, str | None] | None = None,
     exclude_unreliable: bool = False,
 ) -> dict[str, Any]:
-    """The run's result.json: per-program records with weights, and the combined goal summaries.
+    """The run's result.json (JSON-safe: NaN is None): per-program records with weights, and the
+    combined goal summaries.
 
     ``unreliable_weight`` is the evidence weight that programs with a doubtful fit or evidence
     estimate get when every valid program is weighed: how much the answer leans on them.
@@ -369,8 +329,8 @@ def assemble_result(
     exclude_unreliable = exclude_unreliable and any(value == "good" for value in reliabilities)
     if exclude_unreliable:
         weights = compute_weights([value if not bad else None for value, bad in zip(log_evidence, doubtful)])
-    names = next((r.details.get("goal_names") for r in records if r.status == OK and r.details.get("goal_names")), [])
-    discrete = problem.goal.base_type == "int"
+    names = next((list(r.outcome.goal_names) for r in records if r.status == OK and r.outcome.goal_names), [])
+    discrete = problem.goal_declaration.base_type == "int"
     draws = [r.goal_draws if r.status == OK else None for r in records]
     models = []
     for record, weight, flat, record_reliability in zip(records, weights.evidence, weights.flat, reliabilities):
@@ -381,6 +341,7 @@ def assemble_result(
         models.append(
             {
                 "id": record.id,
+                "origin": record.origin,
                 "source": shorten(record.source, MAX_RECORDED_SOURCE, f"models/{record.id}/program.stan"),
                 "description": shorten(descriptions.get(record.id), MAX_RECORDED_SOURCE, f"models/{record.id}/description.txt"),
                 "status": record.status,
@@ -389,12 +350,12 @@ def assemble_result(
                 "weight": float(weight),
                 "flat_weight": float(flat),
                 "duplicate_of": record.duplicate_of,
-                "log_evidence_se": record.details.get("log_evidence_se"),
-                "pareto_k": (record.details.get("evidence") or {}).get("pareto_k"),
-                "corrections": record.details.get("corrections", []),
-                "likelihood_concerns": record.details.get("likelihood_concerns", []),
-                "reparameterisation": record.details.get("reparameterisation"),
-                "diagnostics": record.details.get("diagnostics"),
+                "log_evidence_se": record.outcome.log_evidence_se,
+                "pareto_k": record.outcome.evidence.pareto_k if record.outcome.evidence else None,
+                "corrections": list(record.outcome.prior.corrections),
+                "likelihood_concerns": list(record.outcome.prior.likelihood_concerns),
+                "reparameterisation": record.outcome.reparameterisation,
+                "diagnostics": to_json(record.outcome.diagnostics),
                 "goal_mean": goal_mean,
                 "reliability": record_reliability,
             }
@@ -402,16 +363,16 @@ def assemble_result(
     counts: dict[str, int] = {}
     for record in records:
         counts[record.status] = counts.get(record.status, 0) + 1
-    return {
+    return to_json({
         "llb_version": __version__,
-        "problem": {"folder": str(problem.root), "goal": problem.goal_text, "text": problem.text},
+        "problem": {"folder": str(problem.root) if problem.root else None, "goal": problem.goal, "text": problem.text},
         "settings": {"seed": seed, **asdict(settings)},
         "goal": {"names": names, "discrete": discrete},
         "models": models,
         "counts": counts,
         "num_programs": len(records),
         "num_valid": int(sum(1 for r in records if r.status == OK)),
-        "num_unique": len({r.key for r in records}),
+        "num_unique": len({r.outcome.key for r in records}),
         "weights_ess": weights.effective_sample_size,
         "unreliable_weight": unreliable_weight,
         "excluded_unreliable": exclude_unreliable,
@@ -419,4 +380,4 @@ def assemble_result(
             "llb": mixture_summary(draws, weights.evidence, names, discrete=discrete),
             "flat": mixture_summary(draws, weights.flat, names, discrete=discrete),
         },
-    }
+    })

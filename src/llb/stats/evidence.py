@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
-from .summary import ess_basic
+from llb.stats.summary import ess_basic
 
 LogDensityFn = Callable[[np.ndarray], np.ndarray]
 

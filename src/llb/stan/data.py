@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .files import read_text_file
-from .errors import DataError
-from .validate import ProgramInfo
+from llb.files import read_text_file
+from llb.errors import DataError
+from llb.stan.validate import ProgramInfo
 
 
 def load_data(path: str | Path) -> dict[str, Any]:

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from .evidence import estimate_evidence
-from .model import ModelRuntimeError, StanModel
-from .sample import SamplerConfig, sample_nuts
-from .summary import rhat
+from llb.stats.evidence import estimate_evidence
+from llb.stan.model import ModelRuntimeError, StanModel
+from llb.stan.sample import SamplerConfig, sample_nuts
+from llb.stats.summary import rhat
 
 MAX_DIVERGENT_FRACTION = 0.002  # of the prior's draws, after raising adapt_delta
 MAX_RHAT = 1.05  # split R-hat of the unconstrained prior draws: beyond this the chains drift apart

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .stan_syntax import IDENT, TILDE, block_declarations, blocks, replace_block, split_top_level
-from .toolchain import Toolchain
-from .validate import canonical_form
+from llb.analysis.stan_syntax import IDENT, TILDE, block_declarations, blocks, replace_block, split_top_level
+from llb.stan.toolchain import Toolchain
+from llb.stan.validate import canonical_form
 
 # location-scale families and the positions of (location, scale) among their arguments
 LOCATION_SCALE = {"normal": (0, 1), "cauchy": (0, 1), "double_exponential": (0, 1), "logistic": (0, 1), "student_t": (1, 2)}

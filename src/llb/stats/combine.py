@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .summary import QUANTILES
+from llb.stats.summary import QUANTILES
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities: S
     out = []
     for p in probabilities:
         if discrete:
-            out.append(float(x[min(np.searchsorted(cumulative, p - 1e-12), x.size - 1)]))
+            out.append(float(x[min(int(np.searchsorted(cumulative, p - 1e-12)), x.size - 1)]))
         else:
             midpoints = cumulative - 0.5 * w / total
             out.append(float(np.interp(p, midpoints, x)))
@@ -55,7 +55,7 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities: S
 
 
 def mixture_summary(
-    draws: Sequence[np.ndarray], weights: np.ndarray, names: Sequence[str], *, discrete: bool
+    draws: Sequence[np.ndarray | None], weights: np.ndarray, names: Sequence[str], *, discrete: bool
 ) -> dict[str, dict[str, float]]:
     """Mean, sd, q05, q50, q95 of each goal element under the mixture sum_n w_n p(z | x, m_n).
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .problem import Problem
+from llb.problem import Problem
 
 SYSTEM_MESSAGE = """\
 You are an expert in Bayesian statistics who writes models in the Stan probabilistic programming \
@@ -251,5 +251,5 @@ def build_messages(problem: Problem) -> list[dict[str, str]]:
     for example in EXAMPLES:
         messages.append({"role": "user", "content": problem_message(example.problem, example.data, example.goal)})
         messages.append({"role": "assistant", "content": example_reply(example)})
-    messages.append({"role": "user", "content": problem_message(problem.text, problem.data_declarations, problem.goal_text)})
+    messages.append({"role": "user", "content": problem_message(problem.text, problem.data_declarations or '', problem.goal)})
     return messages

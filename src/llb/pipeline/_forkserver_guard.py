@@ -11,7 +11,7 @@ import os
 import threading
 import time
 
-from .process import die_with_parent
+from llb.stan.process import die_with_parent
 
 _PARENT = os.getppid()
 
