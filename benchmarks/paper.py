@@ -6,7 +6,12 @@ For each example folder under examples/, runs ``llb run`` on its recorded candid
 DIR/<name>, default a folder under /tmp, so reruns reuse finished programs) and prints one row:
 programs, valid, distinct, wall seconds, the weights' effective sample size, and the goal's summary
 under evidence weights (LLB) and flat weights. For an array goal the row shows the mean over its
-elements of the posterior mean and of the 90% interval width. The table is appended to
+elements of the posterior mean and of the 90% interval width. A second table profiles where the
+time went: seconds each distinct program's own process spent, summed over the programs, in
+validation and the prior analysis, compilation, the first fit, refits (higher adapt_delta targets
+and reparameterised versions, their compiles included) and the evidence (with the prior's
+normaliser), the libraries compiled and the wall time. With ``--cold`` every example starts from an
+empty compile cache (the Stan toolchain itself stays built). Both tables are appended to
 benchmarks/results/paper.md.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -36,16 +42,62 @@ def goal_columns(posterior: dict) -> tuple[str, str]:
     return f"{prefix}{sum(means) / len(means):.3f}", f"{prefix}{sum(widths) / len(widths):.3f}"
 
 
-def run_example(name: str, *, seed: int, out: Path) -> dict:
+def run_example(name: str, *, seed: int, out: Path, cold: bool = False) -> dict:
     start = time.perf_counter()
     command = [sys.executable, "-m", "llb", "run", str(ROOT / "examples" / name), "--out", str(out / name), "--seed", str(seed), "--quiet"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}  # use the recorded programs
+    if cold:
+        env["LLB_CACHE_DIR"] = str(_cold_cache(out / f".cache-{name}"))
     completed = subprocess.run(command, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if completed.returncode not in (0, 1):
         raise SystemExit(f"llb run failed on {name}: {completed.stderr.strip()}")
     result = json.loads((out / name / "result.json").read_text())
-    return {"name": name, "seconds": seconds, "result": result}
+    return {"name": name, "seconds": seconds, "result": result, "profile": profile(out / name)}
+
+
+def _cold_cache(folder: Path) -> Path:
+    """An empty compile cache that shares the built toolchain (its header takes a minute to build)."""
+    from llb.files import default_cache_dir
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / "toolchain").symlink_to(default_cache_dir().resolve() / "toolchain")
+    return folder
+
+
+STAGES = {
+    "validation": ("validate", "priors"),
+    "compile": ("compile", "load"),
+    "first fit": ("sample", "summary"),
+    "refits": ("refit", "sample as written"),
+    "evidence": ("evidence", "prior normaliser"),
+}
+
+
+def profile(folder: Path) -> dict[str, float]:
+    """Seconds per stage over the distinct programs of a run folder, and the libraries compiled."""
+    totals = {stage: 0.0 for stage in STAGES} | {"libraries": 0.0}
+    for path in sorted(folder.glob("models/*/result.json")):
+        record = json.loads(path.read_text())
+        if record.get("duplicate_of"):
+            continue
+        timings = record.get("timings") or {}
+        for stage, keys in STAGES.items():
+            totals[stage] += sum(timings.get(key, 0.0) for key in keys)
+        totals["libraries"] += bool(record.get("library_built"))
+    return totals
+
+
+def profile_table(rows: list[dict]) -> str:
+    header = "| example | " + " | ".join(f"{stage} s" for stage in STAGES) + " | libraries built | wall s |"
+    lines = [header, "|" + "|".join(["---"] * (len(STAGES) + 3)) + "|"]
+    for row in rows:
+        totals = row["profile"]
+        cells = " | ".join(f"{totals[stage]:.0f}" for stage in STAGES)
+        lines.append(f"| {row['name']} | {cells} | {totals['libraries']:.0f} | {row['seconds']:.0f} |")
+    return "\n".join(lines)
 
 
 def table(rows: list[dict]) -> str:
@@ -67,13 +119,17 @@ def main() -> None:
     parser.add_argument("--examples", nargs="*", help="example names (default: every folder in examples/)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("/tmp/llb-paper-runs"))
+    parser.add_argument("--cold", action="store_true", help="fresh run folders and an empty compile cache for every example")
     args = parser.parse_args()
     names = args.examples or sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "problem.toml").exists())
     rows = []
     for name in names:
         print(f"running {name} ...", flush=True)
-        rows.append(run_example(name, seed=args.seed, out=args.out))
-    publish(f"{heading('paper examples')}, seed {args.seed}\n\n{table(rows)}", RESULTS)
+        if args.cold and (args.out / name).exists():
+            shutil.rmtree(args.out / name)
+        rows.append(run_example(name, seed=args.seed, out=args.out, cold=args.cold))
+    cache = "cold compile cache" if args.cold else "compile cache as found"
+    publish(f"{heading('paper examples')}, seed {args.seed}, {cache}\n\n{table(rows)}\n\n{profile_table(rows)}", RESULTS)
 
 
 if __name__ == "__main__":

@@ -174,3 +174,39 @@ def test_notebook_example_gives_the_numbers_of_llb_run(tmp_path):
     assert f"{mean:.6f}"[:6] in example.stdout  # the printed posterior table is the run's
     assert "P(bias > 0.5) = " in example.stdout and "log evidence " in example.stdout
     assert json.loads((folder.parent / "my_coin" / "result.json").read_text())["num_valid"] == 2
+
+
+def test_api_refuses_what_would_lose_or_misread_a_run(tmp_path):
+    import llb
+    from llb.pipeline.run_folder import check_run_folder, claim_run_folder
+
+    problem = llb.Problem(text="t", goal="real mu;", data={"y": [1.0, 2.0]})
+    program = "parameters { real mu; } model { mu ~ normal(0, 1); }"
+    foreign = tmp_path / "myproject"
+    foreign.mkdir()
+    (foreign / "run.json").write_text('{"my": "config"}')  # a file named like an old llb manifest is not one
+    with pytest.raises(llb.LlbError, match="not an llb run folder"):
+        llb.run(problem, programs=[program], out=foreign, progress=False)
+    assert (foreign / "run.json").read_text() == '{"my": "config"}'
+    with claim_run_folder(tmp_path / "answered", "problem-a"):
+        pass
+    check_run_folder(tmp_path / "answered", "problem-a")
+    with pytest.raises(llb.LlbError, match="holds the run of another problem"):
+        check_run_folder(tmp_path / "answered", "problem-b")
+    with pytest.raises(llb.LlbError, match="seed must be between"):
+        llb.fit(program, seed=-1)
+    with pytest.raises(llb.LlbError, match="whole number"):
+        llb.fit(program, chains=2.5)  # type: ignore[arg-type]
+    with pytest.raises(llb.LlbError, match="not NoneType"):
+        llb.fit(None)  # type: ignore[arg-type]
+    with pytest.raises(llb.LlbError, match="the program is empty"):
+        llb.fit("")
+    with pytest.raises(llb.LlbError, match="must be an llb.Problem or a problem folder"):
+        llb.run(None)  # type: ignore[arg-type]
+    with pytest.raises(llb.LlbError, match="not both"):
+        llb.run(problem, programs=[program], llm=llb.LLM(base_url="http://127.0.0.1:9/v1"), out=tmp_path / "r", progress=False)
+    broken = tmp_path / "broken"
+    with claim_run_folder(broken):
+        (broken / "result.json").write_text("[1, 2]")
+    with pytest.raises(llb.LlbError, match="is not the result.json of a finished llb run"):
+        llb.open_run(broken)

@@ -8,6 +8,7 @@ others in the same run succeed. The same tests run against the local executor an
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import signal
 import subprocess
@@ -131,3 +132,27 @@ def test_programs_compile_with_two_jobs_only_when_cpus_are_idle():
     assert compile_jobs_for(8, 3) == 2  # never more than the two translation units
     assert compile_jobs_for(1, 1) == 1
     assert compile_jobs_for(4, 6) == 1
+
+
+def test_an_endless_program_ends_soon_after_the_others(tmp_path):
+    """With a hard limit of 10 minutes, the endless program is stopped by the adaptive limit: twice the
+    time the good program took (and at least 5 s), measured from its own start."""
+    folder = tmp_path / "programs"
+    folder.mkdir()
+    for name in ("good", "hang"):
+        shutil.copy(CONTAINMENT / f"{name}.stan", folder / f"{name}.stan")
+    limits = Limits(seconds=600, memory_bytes=4 * 2**30, time_factor=2.0, time_floor=5.0)
+    started = time.monotonic()
+    result = run_problem(load_problem(COIN), read_program_folder(folder), out_dir=tmp_path / "run", executor=LocalExecutor(workers=2, limits=limits), seed=3)
+    took = time.monotonic() - started
+    by_id = {m["id"]: m for m in result["models"]}
+    assert by_id["good"]["status"] == "ok"
+    assert by_id["hang"]["status"] == "timeout" and "adaptive limit" in by_id["hang"]["reason"]
+    good_seconds = sum(json.loads((tmp_path / "run" / "models" / "good" / "result.json").read_text())["timings"].values())
+    assert took < max(5.0, 2.0 * (good_seconds + 5.0)) + 30.0  # the limit, the good program's start-up, and slack
+
+
+def test_adaptive_limit_never_exceeds_the_hard_one():
+    limits = Limits(seconds=100, time_factor=10, time_floor=20)
+    assert limits.adaptive(None) == 100 and limits.adaptive(1.0) == 20 and limits.adaptive(5.0) == 50 and limits.adaptive(30.0) == 100
+    assert Limits(seconds=100, time_factor=0).adaptive(1.0) == 100

@@ -133,7 +133,7 @@ def test_declarations_are_inferred_from_the_data(tmp_path):
         "real whole_float;",  # 4.0 in JSON is a real
         "array[num_flips] int y;",  # arrays after the scalars their sizes name
         "array[num_flips] real x;",
-        "array[num_flips, two] int grid;",
+        "array[num_flips, 2] int grid;",  # `two` equals 2 but is not named like a count
         "array[num_flips] real mixed;",
         "array[4] int long;",  # no int variable equals 4
     ]
@@ -398,3 +398,16 @@ def test_paper_problems_load_with_fully_known_goal_shapes():
         assert len(shape) == problem.goal_declaration.ndim, folder.name
         # Declarations inferred from the same data describe it too.
         check_declared_data(parse_declarations(infer_data_declarations(problem.data)), problem.data, source=folder.name)
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ({"prior_sd": 2, "y": [1.0, 2.0]}, "array[2] real y;"),
+        ({"num_heads": 5, "N": 5, "y": [1.0] * 5}, "array[N] real y;"),
+        ({"n_obs": 2, "y": [1, 2]}, "array[n_obs] int y;"),
+        ({"J": 3, "sigma": [1.0, 2.0, 3.0]}, "array[J] real sigma;"),
+    ],
+)
+def test_only_count_like_integers_name_sizes(data, expected):
+    assert expected in infer_data_declarations(data).splitlines()

@@ -9,7 +9,6 @@ caller must fix: a bad path, malformed data, an LLM server that cannot be used, 
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
 import math
@@ -24,7 +23,7 @@ from llb.errors import LlbError
 from llb.files import read_text_file
 from llb.llm.backend import LLM
 from llb.llm.candidates import choose_candidates
-from llb.pipeline.execute import DEFAULT_MEMORY, DEFAULT_TIMEOUT, Limits, make_executor
+from llb.pipeline.execute import DEFAULT_MEMORY, DEFAULT_TIME_FACTOR, DEFAULT_TIMEOUT, Limits, make_executor
 from llb.pipeline.outcome import Diagnostics, outcome_from_report
 from llb.pipeline.program import OK, FitReport, FitSettings, fit_program
 from llb.pipeline.run import RESULT_FILE, ProgramRecord, read_record, run_problem, unreliable_weight_warning
@@ -69,7 +68,7 @@ class EvidenceEstimate:
     method: str
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class FitResult:
     """One program fitted: status, posterior summary and draws, log evidence and diagnostics.
 
@@ -182,6 +181,10 @@ def fit_settings(
 
 def _program_text(program: str | Path) -> tuple[str, str]:
     """(the code, what to call it): ``program`` is Stan code or the path of a .stan file."""
+    if not isinstance(program, (str, Path)):
+        raise LlbError(f"the program must be Stan code or the path of a .stan file, not {type(program).__name__}")
+    if isinstance(program, str) and not program.strip():
+        raise LlbError("the program is empty; give Stan code or the path of a .stan file")
     if isinstance(program, str) and ("\n" in program or "{" in program):
         return program, "the program"
     path = Path(program)
@@ -222,7 +225,7 @@ def fit(
 
 
 # -- a problem -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ProgramView:
     """One candidate of a run: its code, where it came from, its outcome and its weight."""
 
@@ -318,6 +321,8 @@ class RunResult:
 
         if which not in ("llb", "flat"):
             raise LlbError(f"which must be 'llb' or 'flat', not {which!r}")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise LlbError(f"size must be a positive whole number of draws, not {size!r}")
         pooled, weights = self._run_data().pooled("weight" if which == "llb" else "flat_weight")
         if not pooled.size:
             return pd.DataFrame(columns=self.goal_names)
@@ -360,13 +365,18 @@ class RunResult:
         copy the self-contained page there too. Returns the page's path."""
         from llb.report import write_report
 
+        target = Path(path) if path is not None else None
+        if target is not None and target.is_dir():
+            target = target / "report.html"
+        if target is not None and not target.parent.is_dir():
+            raise LlbError(f"cannot write the report to {target}: the folder {target.parent} does not exist")
         page = write_report(self.folder)
-        if path is None:
+        if target is None or target.resolve() == page.resolve():
             return page
-        target = Path(path)
-        if target.is_dir():
-            target = target / page.name
-        shutil.copyfile(page, target)
+        try:
+            shutil.copyfile(page, target)
+        except OSError as error:
+            raise LlbError(f"cannot write the report to {target}: {error.strerror}") from None
         return target
 
     def __eq__(self, other: object) -> bool:
@@ -422,14 +432,14 @@ def _descriptions(folder: Path, ids: Sequence[str]) -> dict[str, str | None]:
 @quiet
 def open_run(folder: str | Path) -> RunResult:
     """The ``RunResult`` of a finished run, rebuilt from its folder alone."""
-    from llb.pipeline.run_folder import LEGACY_MANIFEST, MANIFEST
+    from llb.pipeline.run_folder import MANIFEST, is_run_folder
 
     folder = Path(folder)
     if not folder.exists():
         raise LlbError(f"{folder} does not exist; give the folder of a finished `llb run`")
     if not folder.is_dir():
         raise LlbError(f"{folder} is a file, not a folder; give the folder of a finished `llb run`")
-    if not (folder / MANIFEST).exists() and not (folder / LEGACY_MANIFEST).exists():
+    if not is_run_folder(folder):
         raise LlbError(f"{folder} is not an llb run folder (it has no {MANIFEST}); give the folder of a finished `llb run`")
     path = folder / RESULT_FILE
     if not path.exists():
@@ -438,11 +448,19 @@ def open_run(folder: str | Path) -> RunResult:
         result = json.loads(path.read_text())
     except (OSError, ValueError) as error:
         raise LlbError(f"cannot read {path} ({error}); run the problem again to rewrite it") from None
+    needed = ("models", "goal", "posterior", "settings", "num_programs", "num_valid", "weights_ess", "counts")
+    if not isinstance(result, dict) or any(key not in result for key in needed) or not isinstance(result["models"], list):
+        raise LlbError(f"{path} is not the result.json of a finished llb run; run the problem again to rewrite it")
     records = {}
     for model in result["models"]:
         record = read_record(folder / "models" / model["id"])
         if record is not None:
             records[model["id"]] = record
+        elif model.get("status") == OK and not model.get("duplicate_of"):
+            raise LlbError(
+                f"the run folder lacks what program {model['id']} left (models/{model['id']}/result.json or goal_draws.npy); "
+                "run the problem again into this folder to fit it again"
+            )
     return RunResult(folder, result, records, _descriptions(folder, [m["id"] for m in result["models"]]))
 
 
@@ -450,8 +468,7 @@ def default_run_folder(problem: Problem) -> Path:
     """``llb-runs/<problem folder's name>``; for a problem made in Python, named by a hash of it."""
     if problem.root is not None:
         return Path("llb-runs") / problem.name
-    digest = hashlib.sha256(json.dumps([problem.text, problem.goal, problem.data], sort_keys=True, default=str).encode()).hexdigest()
-    return Path("llb-runs") / f"problem-{digest[:10]}"
+    return Path("llb-runs") / f"problem-{problem.digest[:10]}"
 
 
 @quiet
@@ -476,6 +493,7 @@ def run(
     keep_incomparable: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     memory_limit: float = DEFAULT_MEMORY / 2**30,
+    time_factor: float = DEFAULT_TIME_FACTOR,
     write_report: bool = True,
     verbose: bool = False,
 ) -> RunResult:
@@ -486,10 +504,16 @@ def run(
     names), else the problem folder's ``programs/``. The run folder ``out`` (default
     ``llb-runs/<name>``) is resumable: a stopped run continues where it left off. Work runs in
     ``workers`` contained processes, or on the Dask cluster at ``scheduler`` (or a local one, with
-    ``dask_local``); each program may take ``timeout`` seconds and ``memory_limit`` GB.
+    ``dask_local``); each program may take ``timeout`` seconds and ``memory_limit`` GB, and locally
+    no more than ``time_factor`` times the slowest finished program (at least two minutes; 0: no
+    such limit).
     """
-    if not isinstance(problem, Problem):
+    if isinstance(problem, (str, Path)):
         problem = load_problem(problem)
+    elif not isinstance(problem, Problem):
+        raise LlbError(f"the problem must be an llb.Problem or a problem folder, not {type(problem).__name__}")
+    if programs is not None and llm is not None:
+        raise LlbError("give either programs or an LLM to ask, not both")
     settings = fit_settings(chains=chains, warmup=warmup, draws=draws, seed=seed, evidence=evidence,
                             verify_normalisation=verify_normalisation, keep_incomparable=keep_incomparable)  # fmt: skip
     if not (timeout > 0 and memory_limit > 0):
@@ -498,15 +522,17 @@ def run(
         raise LlbError("give either a Dask scheduler address or a local Dask cluster, not both")
     if workers is not None and workers < 1:
         raise LlbError("the number of workers must be at least 1")
-    limits = Limits(seconds=timeout, memory_bytes=int(memory_limit * 2**30))
+    if not time_factor >= 0:
+        raise LlbError(f"the time factor must be 0 (off) or positive, not {time_factor:g}")
+    limits = Limits(seconds=timeout, memory_bytes=int(memory_limit * 2**30), time_factor=time_factor)
     folder = Path(out) if out is not None else default_run_folder(problem)
-    check_run_folder(folder)  # before the LLM is asked: a folder llb may not use is refused at once
+    check_run_folder(folder, problem.digest)  # before the LLM is asked: a folder llb may not use is refused at once
     reporter = progress if isinstance(progress, Progress) else ConsoleProgress() if progress else Progress()
     chosen = choose_candidates(problem, programs=programs, llm=llm, n_models=n_models, progress=reporter)
     reporter.candidates(problem, chosen.origin, folder)
     if not scheduler:  # remote Dask workers build their own
         ensure_built(on_build=reporter.building_toolchain)
-    with claim_run_folder(folder):  # held until the report is written
+    with claim_run_folder(folder, problem.digest):  # held until the report is written
         with make_executor(workers=workers, limits=limits, scheduler=scheduler, dask_local=dask_local, verbose=verbose) as executor:
             collected: dict[str, ProgramRecord] = {}
 

@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", help="address of a Dask scheduler to send the programs to, e.g. tcp://HOST:8786")
     run.add_argument("--dask-local", action="store_true", help="start a local Dask cluster (with --workers workers) for this run")
     run.add_argument("--timeout", type=float, default=900.0, help="seconds one program may take, compile included (default 900)")
+    run.add_argument(
+        "--time-factor", type=float, default=10.0, metavar="F",
+        help="stop a program that takes F times as long as the slowest finished one, and at least 120 s (default 10; 0: off)",
+    )  # fmt: skip
     run.add_argument("--memory-limit", type=float, default=8.0, help="GB of memory one program may use (default 8)")
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     run.add_argument(
@@ -185,7 +189,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         args.problem, programs=args.programs, llm=llm if llm_configured() else None, n_models=args.n_models, out=args.out, workers=args.workers,
         scheduler=args.scheduler, dask_local=args.dask_local, progress=Progress() if args.quiet else ConsoleProgress(console),
         exclude_unreliable=args.exclude_unreliable, keep_incomparable=args.keep_incomparable, timeout=args.timeout,
-        memory_limit=args.memory_limit, verbose=args.verbose, **_sampling_options(args),
+        memory_limit=args.memory_limit, time_factor=args.time_factor, verbose=args.verbose, **_sampling_options(args),
     )  # fmt: skip
     _print_run(answer.result, quiet=args.quiet)
     console.print(f"wrote {answer.folder / 'result.json'} and {answer.folder / 'report.html'}", markup=False)

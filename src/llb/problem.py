@@ -2,7 +2,8 @@
 
 When ``data_declarations`` is absent they are inferred from data.json: int or real from the values
 (a number written with a decimal point is real), arrays from the nesting (a two-dimensional table of
-reals becomes a matrix), and sizes named by the first integer data variable whose value matches.
+reals becomes a matrix), and sizes named by an integer data variable whose value matches and whose
+name says it is a count (N, K, num_schools, n_obs, ...; an int named prior_sd never names a size).
 """
 
 from __future__ import annotations
@@ -77,6 +78,15 @@ class Problem:
         sizes = [evaluate_size(dim, self.data) for dim in self.goal_declaration.dims]
         known = [size for size in sizes if size is not None]
         return tuple(known) if len(known) == len(sizes) else None
+
+    @property
+    def digest(self) -> str:
+        """A hash of the text, goal and data: which problem a run folder answers."""
+        import hashlib
+        import json
+
+        text = json.dumps([self.text, self.goal, self.data], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
     def name(self) -> str:
@@ -203,8 +213,9 @@ def infer_data_declarations(data: dict[str, Any]) -> str:
     """Stan declarations for data.json's variables, one per line: scalars first (in the file's order),
     so that an array's size may name any int scalar equal to it."""
     size_names: dict[int, str] = {}
-    for name, value in data.items():
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    candidates = [(name, value) for name, value in data.items() if isinstance(value, int) and not isinstance(value, bool) and value >= 0]
+    for name, value in sorted(candidates, key=lambda item: _size_rank(item[0])):
+        if _size_rank(name) < len(_SIZE_NAME_PATTERNS):
             size_names.setdefault(value, name)
     lines = []
     ordered = sorted(data.items(), key=lambda item: bool(value_shape(item[1], item[0])))
@@ -220,6 +231,21 @@ def infer_data_declarations(data: dict[str, Any]) -> str:
         else:
             lines.append(f"array[{dims}] {base} {name};")
     return "\n".join(lines)
+
+
+# Names that say "a count of things" (N, K, num_schools, n_obs, ...), best first; an int whose name is
+# not one of these (prior_sd = 2) never names a size: the size is written as a number instead.
+_SIZE_NAME_PATTERNS = (
+    r"[A-Z]",
+    r"[A-Z][A-Za-z0-9]*_?[A-Za-z0-9]*",
+    r"(n|num|number|count|size|len|length)(_[A-Za-z0-9_]+|[A-Z][A-Za-z0-9_]*)",
+    r"[A-Za-z0-9_]+_(count|size|len|length|n|num)",
+)
+
+
+def _size_rank(name: str) -> int:
+    """How much ``name`` looks like a size (0: most; len(_SIZE_NAME_PATTERNS): not at all)."""
+    return next((rank for rank, pattern in enumerate(_SIZE_NAME_PATTERNS) if re.fullmatch(pattern, name)), len(_SIZE_NAME_PATTERNS))
 
 
 def _has_float(value: Any) -> bool:

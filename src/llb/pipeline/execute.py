@@ -37,6 +37,8 @@ from llb.stan.process import die_with_parent
 
 DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
 DEFAULT_MEMORY = 8 * 2**30  # bytes of address space per program (the C++ compiler needs ~2 GB)
+DEFAULT_TIME_FACTOR = 10.0  # adaptive limit: this many times the slowest finished program of the run ...
+DEFAULT_TIME_FLOOR = 120.0  # ... and never less than this many seconds
 
 TIMEOUT = "timeout"
 CRASHED = "crashed"
@@ -44,8 +46,24 @@ CRASHED = "crashed"
 
 @dataclass(frozen=True)
 class Limits:
+    """What one program may use. ``seconds`` is the hard wall-clock limit (compile included).
+
+    The local executor also gives each program an adaptive limit once some program of the run has
+    finished: ``time_factor`` times the longest any finished program took, and at least
+    ``time_floor`` seconds, so that one program that never ends cannot hold a run far beyond all the
+    others. ``time_factor`` 0 turns the adaptive limit off.
+    """
+
     seconds: float = DEFAULT_TIMEOUT
     memory_bytes: int | None = DEFAULT_MEMORY
+    time_factor: float = DEFAULT_TIME_FACTOR
+    time_floor: float = DEFAULT_TIME_FLOOR
+
+    def adaptive(self, slowest: float | None) -> float:
+        """The limit for a program when the slowest finished one took ``slowest`` seconds (None: none finished)."""
+        if slowest is None or self.time_factor <= 0:
+            return self.seconds
+        return min(self.seconds, max(self.time_floor, self.time_factor * slowest))
 
 
 @dataclass(frozen=True)
@@ -138,7 +156,13 @@ class ContainedRun:
         with _main_script_hidden():
             self.process.start()
         send.close()
-        self.deadline = time.monotonic() + limits.seconds
+        self.started = time.monotonic()
+        self.limit = limits.seconds  # the limit in force; the executor may lower it (Limits.adaptive)
+        self.deadline = self.started + self.limit
+
+    def set_limit(self, seconds: float) -> None:
+        self.limit = seconds
+        self.deadline = self.started + seconds
 
     @property
     def waitables(self) -> list[Any]:
@@ -172,12 +196,19 @@ class ContainedRun:
 
     def _failure(self) -> ProgramOutcome:
         if self.overdue():
-            return _timed_out(self.task, self.limits)
+            return _timed_out(self.task, self.limits, self.limit)
         return _died(self.task, self.process.exitcode)
 
 
-def _timed_out(task: ProgramTask, limits: Limits) -> ProgramOutcome:
-    return failed(task.key, TIMEOUT, f"the program did not finish within the time limit of {limits.seconds:g} s")
+def _timed_out(task: ProgramTask, limits: Limits, limit: float | None = None) -> ProgramOutcome:
+    limit = limits.seconds if limit is None else limit
+    if limit < limits.seconds:
+        return failed(
+            task.key, TIMEOUT,
+            f"the program did not finish within {limit:.0f} s, {limits.time_factor:g} times as long as the slowest other program of "
+            f"the run took (the adaptive limit; --time-factor 0 turns it off, up to --timeout {limits.seconds:g} s)",
+        )  # fmt: skip
+    return failed(task.key, TIMEOUT, f"the program did not finish within the time limit of {limit:g} s")
 
 
 def _died(task: ProgramTask, code: int | None) -> ProgramOutcome:
@@ -271,17 +302,26 @@ class LocalExecutor:
         pending = list(tasks)
         pending.reverse()
         running: list[ContainedRun] = []
+        slowest: float | None = None  # seconds the slowest program that finished (not timed out) took
         try:
             while pending or running:
                 while pending and len(running) < self.workers:
                     at_once = min(self.workers, len(running) + len(pending))
-                    running.append(self._start(pending.pop(), at_once))
+                    started = self._start(pending.pop(), at_once)
+                    started.set_limit(self.limits.adaptive(slowest))
+                    running.append(started)
                 nearest = min(run.deadline for run in running) - time.monotonic()
                 ready = multiprocessing.connection.wait([w for run in running for w in run.waitables], timeout=max(0.0, nearest) + 0.05)
                 for run in list(running):
                     if run.overdue() or any(w in ready for w in run.waitables):
                         running.remove(run)
-                        yield run.finish()
+                        outcome = run.finish()
+                        if outcome.status != TIMEOUT:
+                            took = time.monotonic() - run.started
+                            slowest = took if slowest is None else max(slowest, took)
+                            for other in running:
+                                other.set_limit(self.limits.adaptive(slowest))
+                        yield outcome
         finally:
             for run in running:  # the caller stopped early (an error, Ctrl-C): leave no child behind
                 run.deadline = 0.0

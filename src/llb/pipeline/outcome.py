@@ -60,6 +60,8 @@ class ProgramOutcome:
     diagnostics: Diagnostics | None = None
     reparameterisation: str | None = None  # how the program was rewritten for sampling, if it was
     fitted_source: str | None = None  # the program compiled, when llb rewrote it
+    library_key: str | None = None  # the compiled library the program ran on (the compile cache's key)
+    library_built: bool = False  # whether this fit compiled it (False: it came from the cache)
     goal_names: tuple[str, ...] = ()
     summary: tuple[dict[str, Any], ...] = ()  # one row per constrained scalar (name, mean, sd, q05, ...)
     warnings: tuple[str, ...] = ()  # stanc's
@@ -96,6 +98,8 @@ def outcome_from_report(key: str, report: FitReport) -> ProgramOutcome:
         diagnostics=Diagnostics(**{**diagnostics, "stepsize": tuple(diagnostics["stepsize"]), "e_bfmi": tuple(diagnostics["e_bfmi"])}) if diagnostics else None,
         reparameterisation=report.reparameterisation,
         fitted_source=report.fitted_source,
+        library_key=report.compiled.key if report.compiled else None,
+        library_built=bool(report.compiled and not report.compiled.cache_hit),
         goal_names=tuple(report.goal_names),
         summary=tuple(report.summary),
         warnings=tuple(report.validation.warnings) if report.validation else (),

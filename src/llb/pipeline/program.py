@@ -54,7 +54,7 @@ class FitSettings:
     evidence_method: str = DEFAULT_METHOD
     num_proposal: int = DEFAULT_NUM_PROPOSAL
     # When a fit has divergent transitions its draws (and so its evidence) are biased: refit with
-    # these higher adapt_delta targets in turn until the divergences are gone.
+    # these higher adapt_delta targets in turn while the divergences fall, until they are gone.
     adapt_delta_ladder: tuple[float, ...] = (0.95, 0.99, 0.999)
     # Estimate the prior's normalising constant numerically for every program, not only those whose
     # normalisation the analysis cannot prove, and refuse programs where the two disagree.
@@ -289,6 +289,7 @@ def _sample_and_weigh(
     alternative: StanModel | None = None
     try:
         fit = sample_nuts(model, config)
+        lap("sample")
         if sampling_trouble(fit) > (0, 0):
             # Divergences, poor energy exploration or chains that disagree bias the draws and the
             # evidence. A funnel from a hierarchical prior is fixed by non-centring (the same
@@ -302,14 +303,17 @@ def _sample_and_weigh(
         for delta in settings.adapt_delta_ladder:
             if fit.num_divergent == 0 or delta <= config.adapt_delta:
                 continue
-            config = replace(config, adapt_delta=delta)
-            fit = sample_nuts(model, config)
+            trial_config = replace(config, adapt_delta=delta)
+            trial = sample_nuts(model, trial_config)
+            if trial.num_divergent >= fit.num_divergent:
+                break  # a smaller step did not help: a higher target will not either; keep the better fit
+            config, fit = trial_config, trial
     except ModelRuntimeError as error:
-        lap("sample")
+        lap("refit")
         if alternative is not None:
             alternative.close()
         return replace(report, status=SAMPLING_ERROR, reason=f"sampling failed: {error}")
-    lap("sample")
+    lap("refit")
     try:
         return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap)
     finally:

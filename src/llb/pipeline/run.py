@@ -37,6 +37,8 @@ from llb.version import __version__
 logger = logging.getLogger("llb.pipeline.run")
 
 RESULT_FILE = "result.json"
+# The layout of models/<id>/result.json: a record written in another layout is fitted again, not misread.
+RECORD_FORMAT = 2
 
 
 NO_PROGRAM = "no_program"  # the LLM's reply contained no program
@@ -81,7 +83,10 @@ def source_key(source: str) -> str:
 
 def _fingerprint(key: str, settings: FitSettings, problem: Problem) -> str:
     text = json.dumps(
-        {"key": key, "settings": asdict(settings), "goal": problem.goal_declaration.declaration_text(), "data": problem.data, "llb": __version__},
+        {
+            "key": key, "settings": asdict(settings), "goal": problem.goal_declaration.declaration_text(), "data": problem.data,
+            "llb": __version__, "record": RECORD_FORMAT,
+        },  # fmt: skip
         sort_keys=True,
         default=str,
     )
@@ -172,7 +177,7 @@ def run_problem(
     ``on_program(record, reused)`` as each program is settled (for progress output). ``out_dir`` must
     be new, empty or an llb run folder not in use by another run (run_folder.py).
     """
-    with claim_run_folder(out_dir) as out:
+    with claim_run_folder(out_dir, problem.digest) as out:
         return _run_in_folder(
             problem, candidates, out=out, settings=settings, seed=seed, executor=executor,
             on_program=on_program, on_plan=on_plan, exclude_unreliable=exclude_unreliable,

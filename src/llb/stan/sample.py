@@ -26,6 +26,12 @@ class SamplerConfig:
     max_seconds: float = 0.0  # per chain; 0 = no limit
 
     def __post_init__(self) -> None:
+        for name in ("chains", "warmup", "draws", "seed", "max_depth"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name} must be a whole number, not {value!r}")
+        if not 0 <= self.seed < 2**31 - 1:
+            raise ValueError(f"the seed must be between 0 and {2**31 - 2}, not {self.seed}")
         if self.chains < 1 or self.draws < 1 or self.warmup < 0:
             raise ValueError("chains and draws must be at least 1 and warmup at least 0")
         if not 0 < self.adapt_delta < 1:
