@@ -92,7 +92,10 @@ def start_run(tmp_path: Path, source: str, *options: str) -> tuple[subprocess.Po
     out = tmp_path / "run"
     command = [sys.executable, "-m", "llb", "run", str(PROBLEM), "--programs", str(programs), "--out", str(out), "--workers", "1", "--quiet", "--timeout", "300", *options]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env), out
+    # Ctrl-C as at a terminal, even when the suite itself runs in the background (where a shell starts
+    # commands with SIGINT ignored, and Python keeps it ignored)
+    restore_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, preexec_fn=restore_sigint), out
 
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])

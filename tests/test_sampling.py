@@ -112,3 +112,34 @@ def test_sampling_trouble_counts_divergences_low_e_bfmi_and_disagreeing_chains()
     assert sampling_trouble(synthetic_fit(shifted, iid_energy)) == (0, 1)
     sticky = np.cumsum(rng.normal(size=(4, 500)), axis=1)  # energy as a random walk: E-BFMI near 0
     assert sampling_trouble(synthetic_fit(good, sticky)) == (0, 4)
+
+
+def test_adapt_delta_rises_only_while_divergences_fall():
+    from dataclasses import dataclass
+
+    from llb.pipeline.program import climb_adapt_delta
+
+    @dataclass
+    class FakeFit:
+        num_divergent: int
+
+    def sampler(divergences_by_delta):
+        tried = []
+
+        def sample(config):
+            tried.append(config.adapt_delta)
+            return FakeFit(divergences_by_delta[config.adapt_delta])
+
+        return sample, tried
+
+    ladder = (0.95, 0.99, 0.999)
+    sample, tried = sampler({0.95: 15, 0.99: 16, 0.999: 0})
+    config, fit = climb_adapt_delta(FakeFit(20), SamplerConfig(), ladder, sample)
+    assert tried == [0.95, 0.99] and config.adapt_delta == 0.95 and fit.num_divergent == 15  # 0.99 did not help: stop
+    sample, tried = sampler({0.95: 4, 0.99: 1, 0.999: 0})
+    config, fit = climb_adapt_delta(FakeFit(20), SamplerConfig(), ladder, sample)
+    assert tried == [0.95, 0.99, 0.999] and config.adapt_delta == 0.999 and fit.num_divergent == 0
+    sample, tried = sampler({0.95: 0})
+    assert climb_adapt_delta(FakeFit(3), SamplerConfig(), ladder, sample)[0].adapt_delta == 0.95 and tried == [0.95]
+    sample, tried = sampler({})
+    assert climb_adapt_delta(FakeFit(0), SamplerConfig(), ladder, sample)[1].num_divergent == 0 and tried == []

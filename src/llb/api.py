@@ -25,7 +25,7 @@ from llb.llm.backend import LLM
 from llb.llm.candidates import choose_candidates
 from llb.pipeline.execute import DEFAULT_MEMORY, DEFAULT_TIME_FACTOR, DEFAULT_TIMEOUT, Limits, make_executor
 from llb.pipeline.outcome import Diagnostics, outcome_from_report
-from llb.pipeline.program import OK, FitReport, FitSettings, fit_program
+from llb.pipeline.program import OK, FitReport, FitSettings, element_names, fit_program
 from llb.pipeline.run import RESULT_FILE, ProgramRecord, read_record, run_problem, unreliable_weight_warning
 from llb.pipeline.run_folder import check_run_folder, claim_run_folder
 from llb.problem import Problem, load_problem, stan_data
@@ -123,7 +123,7 @@ def _fit_result(report: FitReport) -> FitResult:
         chains = fit.draws.shape[0]
         columns = {name: index for index, name in enumerate(fit.names)}
         for variable in fit.variables:
-            elements = _element_names(variable.name, tuple(variable.shape))
+            elements = element_names(variable.name, tuple(variable.shape))
             if not all(name in columns for name in elements):
                 continue
             values = fit.draws[:, :, [columns[name] for name in elements]]
@@ -148,14 +148,6 @@ def _fit_result(report: FitReport) -> FitResult:
         warnings=list(outcome.warnings),
         report=report,
     )
-
-
-def _element_names(name: str, shape: tuple[int, ...]) -> list[str]:
-    import itertools
-
-    if not shape:
-        return [name]
-    return [f"{name}[{','.join(str(i + 1) for i in index)}]" for index in itertools.product(*map(range, shape))]
 
 
 def fit_settings(

@@ -11,7 +11,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -75,11 +75,14 @@ class Goal:
     shape: tuple[int, ...] | None
 
     def element_names(self, shape: tuple[int, ...]) -> list[str]:
-        """Stan bracket names of every element, row-major (``temp[1,1]``, ``temp[1,2]``, ...)."""
-        name = self.declaration.name
-        if not shape:
-            return [name]
-        return [f"{name}[{','.join(str(i + 1) for i in index)}]" for index in itertools.product(*map(range, shape))]
+        return element_names(self.declaration.name, shape)
+
+
+def element_names(name: str, shape: tuple[int, ...]) -> list[str]:
+    """Stan bracket names of every element, row-major (``temp[1,1]``, ``temp[1,2]``, ...)."""
+    if not shape:
+        return [name]
+    return [f"{name}[{','.join(str(i + 1) for i in index)}]" for index in itertools.product(*map(range, shape))]
 
 
 @dataclass(frozen=True)
@@ -300,14 +303,8 @@ def _sample_and_weigh(
                 if sampling_trouble(alternative_fit) < sampling_trouble(fit):
                     model, fit = alternative, alternative_fit
                     report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
-        for delta in settings.adapt_delta_ladder:
-            if fit.num_divergent == 0 or delta <= config.adapt_delta:
-                continue
-            trial_config = replace(config, adapt_delta=delta)
-            trial = sample_nuts(model, trial_config)
-            if trial.num_divergent >= fit.num_divergent:
-                break  # a smaller step did not help: a higher target will not either; keep the better fit
-            config, fit = trial_config, trial
+        sampled = model
+        config, fit = climb_adapt_delta(fit, config, settings.adapt_delta_ladder, lambda trial: sample_nuts(sampled, trial))
     except ModelRuntimeError as error:
         lap("refit")
         if alternative is not None:
@@ -319,6 +316,21 @@ def _sample_and_weigh(
     finally:
         if alternative is not None:
             alternative.close()
+
+
+def climb_adapt_delta(fit: Fit, config: SamplerConfig, ladder: Sequence[float], sample: Callable[[SamplerConfig], Fit]) -> tuple[SamplerConfig, Fit]:
+    """Refit with the ``ladder``'s higher adapt_delta targets in turn while the fit has divergences and
+    each refit has fewer than the last: a smaller step that did not help will not help smaller
+    still. Returns the better fit and its settings."""
+    for delta in ladder:
+        if fit.num_divergent == 0 or delta <= config.adapt_delta:
+            continue
+        trial_config = replace(config, adapt_delta=delta)
+        trial = sample(trial_config)
+        if trial.num_divergent >= fit.num_divergent:
+            break
+        config, fit = trial_config, trial
+    return config, fit
 
 
 LOW_E_BFMI = 0.3
