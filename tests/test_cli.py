@@ -30,8 +30,11 @@ def assert_one_line_error(result: subprocess.CompletedProcess, expected: str) ->
     assert expected in lines[0]
 
 
-def test_fit_json_document(compiled):
-    compiled("normal.stan")
+def test_fit_json_document(toolchain):
+    from conftest import read_program
+    from llb.stan.compile import compile_program
+
+    compile_program(read_program("normal.stan"), toolchain=toolchain, by_structure=True)  # what `llb fit` compiles
     result = llb("fit", NORMAL, "--data", NORMAL_DATA, "--json", "--draws", "500", "--seed", "3")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)

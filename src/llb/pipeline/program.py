@@ -258,11 +258,11 @@ def _compile_and_load(
 ) -> tuple[CompiledProgram, StanModel] | FitReport:
     """The compiled program instantiated with the data, or a report saying why not."""
     try:
-        compiled = compile_program(source, toolchain=toolchain or find_toolchain(), jobs=jobs)
+        compiled = compile_program(source, toolchain=toolchain or find_toolchain(), jobs=jobs, by_structure=True)
     except ProgramError as error:
         return FitReport(INVALID if error.stage == "validate" else COMPILE_ERROR, str(error), {})
     try:
-        return compiled, StanModel(compiled.library, data, seed=seed)
+        return compiled, StanModel(compiled.library, compiled.data_for(data), seed=seed)
     except DataError as error:
         return FitReport(DATA_ERROR, str(error), {}, compiled=compiled)
     except OSError as error:  # the library does not load: a symbol the link did not provide, say
@@ -392,7 +392,7 @@ def _weigh(
     if prior_check.likelihood_flag is None or report.compiled is None:
         return report
     normaliser = estimate_prior_normaliser(
-        report.compiled.library, data, prior_check.likelihood_flag, config,
+        report.compiled.library, report.compiled.data_for(data), prior_check.likelihood_flag, config,
         evidence_method=settings.evidence_method, num_proposal=settings.num_proposal,
     )  # fmt: skip
     lap("prior normaliser")

@@ -22,10 +22,12 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from llb.errors import ProgramError
+from llb.stan.constants import lift_constants
 from llb.stan.process import run_command, run_commands
 from llb.stan.toolchain import COMPILE_TIMEOUT, RUNNER_SOURCE, Toolchain, file_lock, find_toolchain, precompiled_header, runner_object
 from llb.stan.validate import PROGRAM_FILENAME, STANC_TIMEOUT, describe_stanc_error, refusal_reason
@@ -46,6 +48,13 @@ class CompiledProgram:
     compile_seconds: float = 0.0
     link_seconds: float = 0.0
     translation_units: int = 0
+    # the program's numeric constants, made data of a library shared by programs of the same structure
+    # (constants.py); they go in with the data whenever the library is loaded
+    constants: dict[str, int | float] = field(default_factory=dict)
+
+    def data_for(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` with the program's constants, as the library expects it."""
+        return {**data, **self.constants} if self.constants else data
 
 
 def normalise_source(source: str) -> str:
@@ -99,11 +108,13 @@ def library_path(key: str, toolchain: Toolchain) -> Path:
     return toolchain.cache_dir / "models" / key[:2] / key / LIBRARY_NAME
 
 
-def compile_program(source: str, *, toolchain: Toolchain | None = None, jobs: int | None = None) -> CompiledProgram:
+def compile_program(source: str, *, toolchain: Toolchain | None = None, jobs: int | None = None, by_structure: bool = False) -> CompiledProgram:
     """Return the cached library for ``source``, building it if needed.
 
     ``jobs`` is how many compiler processes the build may run at once (default: two if this process
-    may use two CPUs); the library is the same either way.
+    may use two CPUs); the library is the same either way. With ``by_structure`` the program's
+    numeric constants become data (constants.py), so programs that differ only in them share one
+    library; the result's ``constants`` must then be added to the data (``data_for``).
 
     Raises ProgramError(stage="validate") if stanc rejects the program and
     ProgramError(stage="compile") if the C++ compiler or linker fails. A program's folder is built
@@ -115,6 +126,19 @@ def compile_program(source: str, *, toolchain: Toolchain | None = None, jobs: in
     refused = refusal_reason(source)
     if refused is not None:
         raise ProgramError(f"refused: {refused}", stage="validate")
+    lifted = lift_constants(source) if by_structure else None
+    if lifted is not None:
+        try:
+            compiled = _compile(lifted.source, toolchain, jobs, start)
+        except ProgramError as error:
+            if error.stage != "validate":
+                raise
+        else:
+            return replace(compiled, constants=lifted.constants)
+    return _compile(source, toolchain, jobs, start)
+
+
+def _compile(source: str, toolchain: Toolchain, jobs: int | None, start: float) -> CompiledProgram:
     key = program_key(source, toolchain)
     target = library_path(key, toolchain)
     if target.exists():
