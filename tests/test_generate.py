@@ -14,6 +14,7 @@ import pytest
 from llb.llm.backend import LlmError, OpenAIBackend, ReplyCache, generate_replies
 from llb.problem import load_problem
 from llb.llm.prompt import EXAMPLES, SYSTEM_MESSAGE, build_messages
+from llb.llm.replies import parse_reply
 from llm_server import FakeLLMServer
 
 EXAMPLE = Path(__file__).parent / "problems" / "coin"
@@ -222,3 +223,25 @@ def test_llb_prompt_prints_the_messages():
     result = subprocess.run([sys.executable, "-m", "llb", "prompt", EXAMPLE, "--json"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     assert json.loads(result.stdout) == build_messages(load_problem(EXAMPLE))
+
+
+def test_the_python_api_asks_the_llm_it_is_given(tmp_path, monkeypatch):
+    """``llb.run(problem, llm=llb.LLM(...))`` with no OPENAI_* variables set: the server and model come
+    from the object, every candidate records which reply it was, and a rerun asks nothing."""
+    import llb
+
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LLB_REPLY_CACHE", str(tmp_path / "replies"))
+    with FakeLLMServer([VALID, NO_PROGRAM, VALID]) as server:
+        model = llb.LLM(base_url=server.base_url, api_key="k", model="stan-writer", concurrency=1)
+        result = llb.run(load_problem(EXAMPLE), llm=model, n_models=3, out=tmp_path / "run", progress=False, write_report=False)
+        asked = len(server.requests)
+        again = llb.run(load_problem(EXAMPLE), llm=model, n_models=3, out=tmp_path / "run", progress=False, write_report=False)
+        assert len(server.requests) == asked  # every reply came from the cache
+    models = result.models.set_index("id")
+    assert list(models["status"]) == ["ok", "no_program", "ok"]
+    assert models.loc["llm-002", "duplicate_of"] == "llm-000"
+    assert models.loc["llm-001", "origin"] == f"reply 1 of stan-writer at {server.base_url}"
+    assert again == result
+    assert result.program("llm-000").source == parse_reply(VALID).program
