@@ -126,7 +126,8 @@ def test_adapt_delta_rises_only_while_divergences_fall():
     def sampler(divergences_by_delta):
         tried = []
 
-        def sample(config):
+        def sample(config, previous):
+            assert previous.num_divergent > 0  # the refit starts from the fit it is to improve
             tried.append(config.adapt_delta)
             return FakeFit(divergences_by_delta[config.adapt_delta])
 
@@ -143,3 +144,22 @@ def test_adapt_delta_rises_only_while_divergences_fall():
     assert climb_adapt_delta(FakeFit(3), SamplerConfig(), ladder, sample)[0].adapt_delta == 0.95 and tried == [0.95]
     sample, tried = sampler({})
     assert climb_adapt_delta(FakeFit(0), SamplerConfig(), ladder, sample)[1].num_divergent == 0 and tried == []
+
+
+def test_a_warm_start_continues_from_the_earlier_fit(conjugate_fit, compiled):
+    """Chains started from an earlier fit's last draws, step sizes and metrics, with a warmup too short
+    for Stan to estimate a metric (< 20 iterations): they keep that metric exactly (a cold start keeps
+    the identity) and their draws are already those of the posterior."""
+    data, fit = conjugate_fit
+    with make_model(compiled("conjugate.stan"), data) as model:
+        warm = sample_nuts(model, SamplerConfig(chains=4, warmup=10, draws=2000, seed=12), warm=fit)
+        cold = sample_nuts(model, SamplerConfig(chains=1, warmup=10, draws=10, seed=12))
+        with pytest.raises(ValueError, match="unconstrained values"):
+            model.sample_chain(seed=1, chain=1, num_warmup=10, num_draws=10, init=np.zeros(model.n_unconstrained + 1))
+    np.testing.assert_array_equal(warm.inv_metric, fit.inv_metric)
+    assert np.all(cold.inv_metric == 1.0)
+    for name in ("mu", "theta"):
+        exact = exact_posteriors(data)[name]
+        x = warm.column(name)
+        assert rhat(x) < 1.01
+        assert abs(x.mean() - exact.mean()) < Z * exact.std() / np.sqrt(ess_bulk(x))

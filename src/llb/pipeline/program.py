@@ -304,7 +304,11 @@ def _sample_and_weigh(
                     model, fit = alternative, alternative_fit
                     report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
         sampled = model
-        config, fit = climb_adapt_delta(fit, config, settings.adapt_delta_ladder, lambda trial: sample_nuts(sampled, trial))
+
+        def refit(trial: SamplerConfig, previous: Fit) -> Fit:  # a warm start needs less warmup
+            return sample_nuts(sampled, replace(trial, warmup=refit_warmup(trial.warmup)), warm=previous)
+
+        config, fit = climb_adapt_delta(fit, config, settings.adapt_delta_ladder, refit)
     except ModelRuntimeError as error:
         lap("refit")
         if alternative is not None:
@@ -318,15 +322,22 @@ def _sample_and_weigh(
             alternative.close()
 
 
-def climb_adapt_delta(fit: Fit, config: SamplerConfig, ladder: Sequence[float], sample: Callable[[SamplerConfig], Fit]) -> tuple[SamplerConfig, Fit]:
-    """Refit with the ``ladder``'s higher adapt_delta targets in turn while the fit has divergences and
-    each refit has fewer than the last: a smaller step that did not help will not help smaller
-    still. Returns the better fit and its settings."""
+def refit_warmup(warmup: int) -> int:
+    """Warmup iterations of a refit that starts where the last fit's adaptation ended."""
+    return max(warmup // 2, min(warmup, 150))
+
+
+def climb_adapt_delta(
+    fit: Fit, config: SamplerConfig, ladder: Sequence[float], sample: Callable[[SamplerConfig, Fit], Fit]
+) -> tuple[SamplerConfig, Fit]:
+    """Refit (``sample(settings, previous fit)``) with the ``ladder``'s higher adapt_delta targets in
+    turn while the fit has divergences and each refit has fewer than the last: a smaller step that
+    did not help will not help smaller still. Returns the better fit and its settings."""
     for delta in ladder:
         if fit.num_divergent == 0 or delta <= config.adapt_delta:
             continue
         trial_config = replace(config, adapt_delta=delta)
-        trial = sample(trial_config)
+        trial = sample(trial_config, fit)
         if trial.num_divergent >= fit.num_divergent:
             break
         config, fit = trial_config, trial

@@ -24,7 +24,7 @@ import numpy as np
 
 from llb.errors import DataError, LlbError
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 _ERROR_BUFFER = 8192
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 
@@ -79,7 +79,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "llb_unconstrain": (ci, [vp, _DOUBLE_P, _DOUBLE_P, cs, sz]),
         "llb_sample_nuts": (
             ci,
-            [vp, cu, cu, ci, ci, ci, cd, cd, cd, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, cs, sz],
+            [vp, cu, cu, ci, ci, ci, cd, cd, cd, _DOUBLE_P, cd, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, cs, sz],
         ),
     }
     for name, (restype, argtypes) in signatures.items():
@@ -242,8 +242,21 @@ class StanModel:
         adapt_delta: float = 0.8,
         init_radius: float = 2.0,
         max_seconds: float = 0.0,
+        init: np.ndarray | None = None,
+        init_stepsize: float | None = None,
+        init_inv_metric: np.ndarray | None = None,
     ) -> ChainOutput:
-        """One chain of Stan's NUTS (diag_e, adapted). Raises ModelRuntimeError if it fails."""
+        """One chain of Stan's NUTS (diag_e, adapted). Raises ModelRuntimeError if it fails.
+
+        ``init`` (an unconstrained point), ``init_stepsize`` and ``init_inv_metric`` start the chain
+        where an earlier one ended its adaptation (a warm start); otherwise Stan's defaults apply."""
+        warm_point = None if init is None else np.ascontiguousarray(init, dtype=float)
+        warm_metric = None if init_inv_metric is None else np.ascontiguousarray(init_inv_metric, dtype=float)
+        for array, what in ((warm_point, "init"), (warm_metric, "init_inv_metric")):
+            if array is not None and array.shape != (self.n_unconstrained,):
+                raise ValueError(f"{what} must have {self.n_unconstrained} unconstrained values, not shape {array.shape}")
+        if warm_metric is not None and not np.all(np.isfinite(warm_metric) & (warm_metric > 0)):
+            warm_metric = None
         width = len(SAMPLER_COLUMNS) + self.n_constrained
         draws = np.zeros((num_draws, width))
         unconstrained = np.zeros((num_draws, self.n_unconstrained))
@@ -252,6 +265,8 @@ class StanModel:
         error = ctypes.create_string_buffer(_ERROR_BUFFER)
         rc = self._lib.llb_sample_nuts(
             self._handle, seed, chain, num_warmup, num_draws, max_depth, adapt_delta, init_radius, max_seconds,
+            _ptr(warm_point) if warm_point is not None else None, float(init_stepsize or 0.0),
+            _ptr(warm_metric) if warm_metric is not None else None,
             _ptr(draws), _ptr(unconstrained), ctypes.byref(stepsize), _ptr(inv_metric), error, _ERROR_BUFFER,
         )  # fmt: skip
         messages = self.messages()

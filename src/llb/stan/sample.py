@@ -91,9 +91,15 @@ def _e_bfmi(energy: np.ndarray) -> float:
     return float(np.mean(np.diff(energy) ** 2) / variance) if variance > 0 else float("nan")
 
 
-def sample_nuts(model: StanModel, config: SamplerConfig) -> Fit:
-    """Run ``config.chains`` chains; raises ModelRuntimeError if any chain fails."""
+def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = None) -> Fit:
+    """Run ``config.chains`` chains; raises ModelRuntimeError if any chain fails.
+
+    With ``warm`` (an earlier fit of the same model), chain c starts from that fit's chain c: its last
+    draw, adapted step size and inverse metric. Adaptation still runs for ``config.warmup``
+    iterations (a refit with a higher adapt_delta needs a smaller step); it starts near where it
+    has to end, so a shorter warmup does."""
     start = time.perf_counter()
+    usable = warm is not None and warm.unconstrained.shape[0] >= config.chains and warm.unconstrained.shape[2] == model.n_unconstrained
     outputs = [
         model.sample_chain(
             seed=config.seed,
@@ -104,6 +110,9 @@ def sample_nuts(model: StanModel, config: SamplerConfig) -> Fit:
             adapt_delta=config.adapt_delta,
             init_radius=config.init_radius,
             max_seconds=config.max_seconds,
+            init=warm.unconstrained[chain, -1] if usable and warm is not None else None,
+            init_stepsize=float(warm.stepsize[chain]) if usable and warm is not None else None,
+            init_inv_metric=warm.inv_metric[chain] if usable and warm is not None else None,
         )
         for chain in range(config.chains)
     ]

@@ -13,6 +13,7 @@
 #include <stan/callbacks/logger.hpp>
 #include <stan/callbacks/structured_writer.hpp>
 #include <stan/callbacks/writer.hpp>
+#include <stan/io/array_var_context.hpp>
 #include <stan/io/empty_var_context.hpp>
 #include <stan/io/json/json_data.hpp>
 #include <stan/model/log_prob_grad.hpp>
@@ -27,6 +28,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -38,7 +40,7 @@ stan::model::model_base& new_model(stan::io::var_context& data_context, unsigned
 
 namespace {
 
-constexpr int kAbiVersion = 1;
+constexpr int kAbiVersion = 2;
 constexpr std::size_t kMessageLimit = 64 * 1024;
 constexpr int kNumSamplerColumns = 7;  // lp__, accept_stat__, stepsize__, treedepth__, n_leapfrog__,
                                        // divergent__, energy__
@@ -377,18 +379,41 @@ int llb_unconstrain(llb_model* m, const double* theta, double* theta_unc, char* 
   return 1;
 }
 
-// One chain of Stan's NUTS with diagonal-metric adaptation, from random inits in (-r, r).
+// One chain of Stan's NUTS with diagonal-metric adaptation, from random inits in (-r, r), or warm:
+// from the unconstrained point init_unc with step size init_stepsize and inverse metric
+// init_inv_metric (each may be null / non-positive: Stan's defaults).
 // draws: num_draws x (7 + num_constrained(1,1)) row-major, sampler columns first;
 // unc_draws: num_draws x num_unconstrained; inv_metric: num_unconstrained. Returns 0 on success,
 // 2 if the time limit ran out, 1 on any other failure (message in err).
 int llb_sample_nuts(llb_model* m, unsigned int seed, unsigned int chain, int num_warmup,
                     int num_draws, int max_depth, double adapt_delta, double init_radius,
-                    double max_seconds, double* draws, double* unc_draws, double* stepsize,
+                    double max_seconds, const double* init_unc, double init_stepsize,
+                    const double* init_inv_metric, double* draws, double* unc_draws, double* stepsize,
                     double* inv_metric, char* err, std::size_t err_len) {
   try {
     const std::size_t n_unc = m->model->num_params_r();
     const std::size_t width = kNumSamplerColumns + llb_num_constrained(m, 1, 1);
-    stan::io::empty_var_context init;
+    stan::io::empty_var_context no_init;
+    std::unique_ptr<stan::io::array_var_context> warm_init;
+    if (init_unc != nullptr && n_unc > 0) {  // Stan initialises from constrained values, by name
+      Eigen::VectorXd theta = Eigen::Map<const Eigen::VectorXd>(init_unc, n_unc);
+      Eigen::VectorXd values;
+      stan::rng_t rng = stan::services::util::create_rng(seed, chain);
+      std::ostringstream msgs;
+      m->model->write_array(rng, theta, values, false, false, &msgs);
+      std::vector<std::string> names;
+      std::vector<std::vector<std::size_t>> dims;
+      m->model->get_param_names(names, false, false);
+      m->model->get_dims(dims, false, false);
+      std::vector<double> flat(values.data(), values.data() + values.size());
+      warm_init = std::make_unique<stan::io::array_var_context>(names, flat, dims);
+    }
+    const stan::io::var_context& init = warm_init ? static_cast<const stan::io::var_context&>(*warm_init) : no_init;
+    std::vector<double> metric_values(n_unc, 1.0);  // Stan's default: the identity
+    if (init_inv_metric != nullptr) std::copy(init_inv_metric, init_inv_metric + n_unc, metric_values.begin());
+    stan::io::array_var_context init_metric(std::vector<std::string>{"inv_metric"}, metric_values,
+                                            std::vector<std::vector<std::size_t>>{{n_unc}});
+    const double first_stepsize = init_stepsize > 0 ? init_stepsize : 1.0;
     CappedLogger logger(m->messages);
     DeadlineInterrupt interrupt(max_seconds);
     std::size_t rows = 0;
@@ -410,9 +435,10 @@ int llb_sample_nuts(llb_model* m, unsigned int seed, unsigned int chain, int num
       RowWriter sample_writer(draws, num_draws, width, {{0, 0, width}});
       // diagnostic rows: 7 sampler columns, then q (unconstrained position), p, g
       RowWriter diagnostic_writer(unc_draws, num_draws, n_unc, {{kNumSamplerColumns, 0, n_unc}});
-      // defaults as in CmdStan: stepsize 1, jitter 0, gamma 0.05, kappa 0.75, t0 10, buffers 75/50/25
+      // defaults as in CmdStan (unless warm): stepsize 1, unit metric, jitter 0, gamma 0.05, kappa 0.75,
+      // t0 10, buffers 75/50/25
       rc = stan::services::sample::hmc_nuts_diag_e_adapt(
-          *m->model, init, seed, chain, init_radius, num_warmup, num_draws, 1, false, 0, 1.0, 0.0,
+          *m->model, init, init_metric, seed, chain, init_radius, num_warmup, num_draws, 1, false, 0, first_stepsize, 0.0,
           max_depth, adapt_delta, 0.05, 0.75, 10.0, 75, 50, 25, interrupt, logger, init_writer,
           sample_writer, diagnostic_writer, adaptation);
       rows = sample_writer.rows();
