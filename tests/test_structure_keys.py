@@ -42,6 +42,11 @@ def test_lifting_keeps_strings_comments_lines_and_the_data_block():
     assert lift_constants("functions { real f(real x) { return 2 * x; } }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); }") is None
     assert lift_constants("parameters { real mu; }\nmodel { mu ~ std_normal(); }") is None  # nothing to lift
     assert lift_constants("parameters { real x2; }\nmodel { x2 ~ normal(1e-3, 2.); }").constants == {"llb_k0": 0.001, "llb_k1": 2.0}
+    # Stan strings have no escapes: a backslash before the closing quote ends the string
+    lifted = lift_constants('parameters { real mu; }\nmodel { mu ~ normal(0, 1); reject("C:\\"); print("above 60", mu > 60); }')
+    assert lifted is not None and 'print("above 60", mu > llb_k2)' in lifted.source
+    assert lift_constants("parameters { real mu; }\nmodel { mu ~ normal(" + "9" * 5000 + ", 1); }") is None  # not a Stan int
+    assert "\u0663" in lift_constants("parameters { real mu; }\nmodel { mu ~ normal(\u0663, 1); }").source  # stanc's to reject
 
 
 def _points(model: StanModel, rng: np.random.Generator, count: int = 5) -> np.ndarray:

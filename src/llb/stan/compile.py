@@ -64,10 +64,9 @@ def normalise_source(source: str) -> str:
     pending_space = False
     while i < n:
         char = source[i]
-        if char == '"':  # string literal (print/reject messages): copied verbatim
-            end = i + 1
-            while end < n and source[end] != '"':
-                end += 2 if source[end] == "\\" else 1
+        if char == '"':  # string literal (print/reject messages; Stan has no escapes): copied verbatim
+            end = source.find('"', i + 1)
+            end = n - 1 if end < 0 else end
             token = source[i : end + 1]
             i = end + 1
         elif source.startswith("//", i):
@@ -130,9 +129,8 @@ def compile_program(source: str, *, toolchain: Toolchain | None = None, jobs: in
     if lifted is not None:
         try:
             compiled = _compile(lifted.source, toolchain, jobs, start)
-        except ProgramError as error:
-            if error.stage != "validate":
-                raise
+        except ProgramError:
+            pass  # the program as written decides: its own error, or its own library
         else:
             return replace(compiled, constants=lifted.constants)
     return _compile(source, toolchain, jobs, start)

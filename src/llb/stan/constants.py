@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 PREFIX = "llb_k"
 # a number that is a whole token: not part of a name (x1), not a member of another number, not imaginary (2i)
-_NUMBER = re.compile(r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only, as stanc
 _BLOCK = re.compile(r"\b(functions|data|transformed\s+data|parameters|transformed\s+parameters|model|generated\s+quantities)\s*\{")
 MAX_INT = 2**31 - 1
 
@@ -50,10 +50,10 @@ def lift_constants(source: str) -> Lifted | None:
         if before.isalnum() or before in "_." or after.isalnum() or after in "_.":
             continue
         text = match.group()
-        is_int = text.isdigit()
+        is_int = text.isascii() and text.isdigit()
+        if is_int and (len(text) > 10 or int(text) > MAX_INT):
+            return None  # not a Stan int
         value: int | float = int(text) if is_int else float(text)
-        if is_int and value > MAX_INT:
-            return None
         name = f"{PREFIX}{len(constants)}"
         constants[name] = value
         pieces.append(source[position:start])
@@ -82,11 +82,9 @@ def _code_mask(source: str) -> list[bool]:
         elif source.startswith("/*", i):
             end = source.find("*/", i + 2)
             end = n if end < 0 else end + 2
-        elif source[i] == '"':
-            end = i + 1
-            while end < n and source[end] != '"':
-                end += 2 if source[end] == "\\" else 1
-            end = min(n, end + 1)
+        elif source[i] == '"':  # Stan strings have no escapes: the next quote ends them
+            end = source.find('"', i + 1)
+            end = n if end < 0 else end + 1
         else:
             i += 1
             continue
