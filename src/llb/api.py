@@ -22,8 +22,8 @@ import numpy as np
 from llb.errors import LlbError
 from llb.files import read_text_file
 from llb.llm.backend import LLM
-from llb.llm.candidates import choose_candidates
-from llb.pipeline.execute import DEFAULT_MEMORY, DEFAULT_TIME_FACTOR, DEFAULT_TIMEOUT, Limits, make_executor
+from llb.llm.candidates import choose_candidates, is_program_text
+from llb.pipeline.execute import DEFAULT_MEMORY, DEFAULT_TIME_FACTOR, DEFAULT_TIMEOUT, Limits, check_executor_options, make_executor
 from llb.pipeline.outcome import Diagnostics, outcome_from_report
 from llb.pipeline.program import OK, FitReport, FitSettings, element_names, fit_program
 from llb.pipeline.run import RESULT_FILE, ProgramRecord, read_record, run_problem, unreliable_weight_warning
@@ -31,7 +31,6 @@ from llb.pipeline.run_folder import check_run_folder, claim_run_folder
 from llb.problem import Problem, load_problem, stan_data
 from llb.quiet import quiet
 from llb.progress import ConsoleProgress, Progress
-from llb.records import to_json
 from llb.stan.data import load_data
 from llb.stan.sample import SamplerConfig
 from llb.stan.toolchain import ensure_built
@@ -44,12 +43,6 @@ SUMMARY_COLUMNS = ("name", "mean", "sd", "q05", "q50", "q95", "rhat", "ess_bulk"
 # Stan's sampler columns under ArviZ's names for sample_stats
 SAMPLE_STATS = {"lp__": "lp", "accept_stat__": "acceptance_rate", "stepsize__": "step_size", "treedepth__": "tree_depth",
                 "n_leapfrog__": "n_steps", "divergent__": "diverging", "energy__": "energy"}  # fmt: skip
-
-
-def _arviz() -> Any:
-    import arviz
-
-    return arviz
 
 
 def _frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> "pd.DataFrame":
@@ -96,7 +89,8 @@ class FitResult:
     @quiet
     def to_inference_data(self) -> Any:
         """The draws (posterior, by chain) and the sampler's statistics (sample_stats) as ArviZ InferenceData."""
-        az = _arviz()
+        import arviz as az
+
         posterior = {name: values.reshape(self.chains, -1, *values.shape[1:]) for name, values in self.draws.items()}
         return az.from_dict(posterior=posterior, sample_stats=self.sample_stats or None)
 
@@ -177,8 +171,8 @@ def _program_text(program: str | Path) -> tuple[str, str]:
         raise LlbError(f"the program must be Stan code or the path of a .stan file, not {type(program).__name__}")
     if isinstance(program, str) and not program.strip():
         raise LlbError("the program is empty; give Stan code or the path of a .stan file")
-    if isinstance(program, str) and ("\n" in program or "{" in program):
-        return program, "the program"
+    if is_program_text(program):
+        return str(program), "the program"
     path = Path(program)
     return read_text_file(path, error=LlbError, what="Stan program"), str(path)
 
@@ -508,14 +502,7 @@ def run(
         raise LlbError("give either programs or an LLM to ask, not both")
     settings = fit_settings(chains=chains, warmup=warmup, draws=draws, seed=seed, evidence=evidence,
                             verify_normalisation=verify_normalisation, keep_incomparable=keep_incomparable)  # fmt: skip
-    if not (timeout > 0 and memory_limit > 0):
-        raise LlbError("the time limit and the memory limit of a program must be positive")
-    if scheduler and dask_local:
-        raise LlbError("give either a Dask scheduler address or a local Dask cluster, not both")
-    if workers is not None and workers < 1:
-        raise LlbError("the number of workers must be at least 1")
-    if not time_factor >= 0:
-        raise LlbError(f"the time factor must be 0 (off) or positive, not {time_factor:g}")
+    check_executor_options(workers=workers, scheduler=scheduler, dask_local=dask_local)
     limits = Limits(seconds=timeout, memory_bytes=int(memory_limit * 2**30), time_factor=time_factor)
     folder = Path(out) if out is not None else default_run_folder(problem)
     check_run_folder(folder, problem.digest)  # before the LLM is asked: a folder llb may not use is refused at once
@@ -537,7 +524,7 @@ def run(
                     problem, chosen.candidates, out_dir=folder, settings=settings, seed=seed, executor=executor,
                     on_program=settled, on_plan=reporter.plan, exclude_unreliable=exclude_unreliable,
                 )  # fmt: skip
-        answer = RunResult(folder, json.loads(json.dumps(to_json(result))), _records_as_written(collected), {c.id: c.description for c in chosen.candidates})
+        answer = RunResult(folder, result, _records_as_written(collected), {c.id: c.description for c in chosen.candidates})
         if write_report:
             answer.write_report()
     return answer

@@ -15,12 +15,13 @@ from rich.console import Console
 from rich.table import Table
 
 from llb.errors import LlbError
+from llb.progress import console_for
 
 DEFAULT_N_MODELS = 16
 EXIT_PROGRAM_FAILED = 1
 EXIT_USAGE = 2
 
-console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+console = console_for(sys.stdout)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

@@ -8,9 +8,11 @@ name says it is a count (N, K, num_schools, n_obs, ...; an int named prior_sd ne
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import re
 import tomllib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,9 +84,6 @@ class Problem:
     @property
     def digest(self) -> str:
         """A hash of the text, goal and data: which problem a run folder answers."""
-        import hashlib
-        import json
-
         text = json.dumps([self.text, self.goal, self.data], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -146,7 +146,7 @@ def choose_candidates(
 
 
 def _given_programs(programs: str | Path | Sequence[str | Path], n_models: int | None) -> Candidates:
-    if isinstance(programs, (str, Path)) and not _is_program_text(programs):
+    if isinstance(programs, (str, Path)) and not is_program_text(programs):
         candidates = read_program_folder(programs)[:n_models]
         return Candidates(candidates, f"{len(candidates)} programs from {programs} (no LLM asked)")
     if isinstance(programs, (str, Path)):
@@ -154,16 +154,16 @@ def _given_programs(programs: str | Path | Sequence[str | Path], n_models: int |
     items = list(programs)
     if not items:
         raise LlbError("the list of programs is empty; give at least one program")
-    if all(_is_program_text(item) for item in items):
+    if all(is_program_text(item) for item in items):
         candidates = candidates_from_texts([str(item) for item in items])[:n_models]
         return Candidates(candidates, f"{len(candidates)} program texts given (no LLM asked)")
-    if any(_is_program_text(item) for item in items):
+    if any(is_program_text(item) for item in items):
         raise LlbError("the list of programs mixes program texts and paths; give one kind")
     candidates = read_program_files(items)[:n_models]
     return Candidates(candidates, f"{len(candidates)} program files given (no LLM asked)")
 
 
-def _is_program_text(item: str | Path) -> bool:
+def is_program_text(item: str | Path) -> bool:
     """A string with a newline or a brace is Stan code, not a path."""
     return isinstance(item, str) and ("\n" in item or "{" in item)
 

@@ -59,6 +59,14 @@ class Limits:
     time_factor: float = DEFAULT_TIME_FACTOR
     time_floor: float = DEFAULT_TIME_FLOOR
 
+    def __post_init__(self) -> None:
+        from llb.errors import LlbError
+
+        if not (self.seconds > 0 and (self.memory_bytes is None or self.memory_bytes > 0)):
+            raise LlbError("the time limit and the memory limit of a program must be positive")
+        if not self.time_factor >= 0:
+            raise LlbError(f"the time factor must be 0 (off) or positive, not {self.time_factor:g}")
+
     def adaptive(self, slowest: float | None) -> float:
         """The limit for a program when the slowest finished one took ``slowest`` seconds (None: none finished)."""
         if slowest is None or self.time_factor <= 0:
@@ -343,6 +351,16 @@ class DaskExecutor:
             yield future.result()
 
 
+def check_executor_options(*, workers: int | None, scheduler: str | None, dask_local: bool) -> None:
+    """Raise LlbError for options ``make_executor`` cannot honour (callers check before slow work)."""
+    from llb.errors import LlbError
+
+    if scheduler and dask_local:
+        raise LlbError("give either a Dask scheduler address or a local Dask cluster, not both")
+    if workers is not None and workers < 1:
+        raise LlbError("the number of workers must be at least 1")
+
+
 @contextlib.contextmanager
 def make_executor(
     *, workers: int | None = None, limits: Limits = Limits(), scheduler: str | None = None, dask_local: bool = False, verbose: bool = False
@@ -351,10 +369,7 @@ def make_executor(
     CPU), a Dask cluster at ``scheduler``, or a local Dask cluster of ``workers`` processes."""
     from llb.errors import LlbError
 
-    if scheduler and dask_local:
-        raise LlbError("give either a Dask scheduler address or a local Dask cluster, not both")
-    if workers is not None and workers < 1:
-        raise LlbError("the number of workers must be at least 1")
+    check_executor_options(workers=workers, scheduler=scheduler, dask_local=dask_local)
     count = workers or os.cpu_count() or 1
     if not (scheduler or dask_local):
         yield LocalExecutor(workers=count, limits=limits)

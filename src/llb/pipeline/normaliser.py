@@ -52,20 +52,6 @@ class PriorNormaliser:
     def ok(self) -> bool:
         return self.problem is None
 
-    def to_json(self) -> dict[str, Any]:
-        def clean(value: float) -> float | None:
-            return float(value) if math.isfinite(value) else None
-
-        return {
-            "log_normaliser": clean(self.log_normaliser),
-            "mc_se": clean(self.mc_se),
-            "divergences": self.divergences,
-            "max_rhat": clean(self.max_rhat),
-            "adapt_delta": self.adapt_delta,
-            "seconds": round(self.seconds, 3),
-            "problem": self.problem,
-        }
-
 
 def estimate_prior_normaliser(
     library: str | Path,

@@ -35,7 +35,7 @@ def lift_constants(source: str) -> Lifted | None:
     if PREFIX in source:
         return None
     code = _code_mask(source)
-    blocks = _blocks(source, code)
+    blocks = _blocks(_masked(source, code))
     if blocks is None or "functions" in blocks:
         return None
     pieces: list[str] = []
@@ -64,7 +64,7 @@ def lift_constants(source: str) -> Lifted | None:
     pieces.append(source[position:])
     lifted = "".join(pieces)
     declarations = " ".join(f"{'int' if isinstance(v, int) else 'real'} {name};" for name, v in constants.items())
-    data_block = _BLOCK.search(_masked(lifted))
+    data_block = _BLOCK.search(_masked(lifted, _code_mask(lifted)))
     if data_block is not None and data_block.group(1) == "data":
         at = data_block.end()
         return Lifted(lifted[:at] + " " + declarations + lifted[at:], constants)
@@ -94,15 +94,14 @@ def _code_mask(source: str) -> list[bool]:
     return mask
 
 
-def _masked(source: str) -> str:
-    """``source`` with comments and strings blanked out (same length)."""
-    mask = _code_mask(source)
-    return "".join(char if keep or char == "\n" else " " for char, keep in zip(source, mask))
+def _masked(source: str, code: list[bool]) -> str:
+    """``source`` with comments and strings blanked out (same length; ``code`` from ``_code_mask``)."""
+    return "".join(char if keep else " " for char, keep in zip(source, code))
 
 
-def _blocks(source: str, code: list[bool]) -> dict[str, tuple[int, int]] | None:
-    """Each top-level block's name and character span, or None if the braces do not balance."""
-    text = "".join(char if keep else " " for char, keep in zip(source, code))
+def _blocks(text: str) -> dict[str, tuple[int, int]] | None:
+    """Each top-level block's name and character span in ``text`` (comments and strings blanked), or
+    None if the braces do not balance."""
     found: dict[str, tuple[int, int]] = {}
     depth = 0
     i = 0

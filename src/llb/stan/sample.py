@@ -74,14 +74,13 @@ class Fit:
         return [_e_bfmi(chain) for chain in self.sampler_column("energy__")]
 
     def diagnostics(self) -> dict[str, object]:
-        energy = self.sampler_column("energy__")
         return {
             "divergences": self.num_divergent,
             "max_treedepth_hits": self.num_max_treedepth,
             "mean_treedepth": float(self.sampler_column("treedepth__").mean()),
             "stepsize": [float(s) for s in self.stepsize],
             "mean_accept_stat": float(self.sampler_column("accept_stat__").mean()),
-            "e_bfmi": [_e_bfmi(chain) for chain in energy],
+            "e_bfmi": self.e_bfmi(),
         }
 
 
