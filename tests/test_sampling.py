@@ -114,10 +114,10 @@ def test_sampling_trouble_counts_divergences_low_e_bfmi_and_disagreeing_chains()
     assert sampling_trouble(synthetic_fit(good, sticky)) == (0, 4)
 
 
-def test_adapt_delta_rises_only_while_divergences_fall():
+def test_adapt_delta_rises_only_while_divergences_fall_fast_enough_to_end():
     from dataclasses import dataclass
 
-    from llb.pipeline.program import climb_adapt_delta
+    from llb.stan.sample import climb_adapt_delta
 
     @dataclass
     class FakeFit:
@@ -134,9 +134,17 @@ def test_adapt_delta_rises_only_while_divergences_fall():
         return sample, tried
 
     ladder = (0.95, 0.99, 0.999)
-    sample, tried = sampler({0.95: 15, 0.99: 16, 0.999: 0})
+    sample, tried = sampler({0.95: 4, 0.99: 4, 0.999: 0})
     config, fit = climb_adapt_delta(FakeFit(20), SamplerConfig(), ladder, sample)
-    assert tried == [0.95, 0.99] and config.adapt_delta == 0.95 and fit.num_divergent == 15  # 0.99 did not help: stop
+    assert tried == [0.95, 0.99] and config.adapt_delta == 0.95 and fit.num_divergent == 4  # 0.99 did not help: stop
+    # 20 -> 15 is a fall of 0.75 a rung: two rungs more would leave 15 * 0.75**2 = 8.4, so the climb stops
+    sample, tried = sampler({0.95: 15, 0.99: 1, 0.999: 0})
+    config, fit = climb_adapt_delta(FakeFit(20), SamplerConfig(), ladder, sample)
+    assert tried == [0.95] and config.adapt_delta == 0.95 and fit.num_divergent == 15
+    # 20 -> 4 -> 2: the second fall (0.5) projects 2 * 0.5 = 1 divergence at 0.999, not fewer: stop at 0.99
+    sample, tried = sampler({0.95: 4, 0.99: 2, 0.999: 0})
+    config, fit = climb_adapt_delta(FakeFit(20), SamplerConfig(), ladder, sample)
+    assert tried == [0.95, 0.99] and config.adapt_delta == 0.99 and fit.num_divergent == 2
     sample, tried = sampler({0.95: 4, 0.99: 1, 0.999: 0})
     config, fit = climb_adapt_delta(FakeFit(20), SamplerConfig(), ladder, sample)
     assert tried == [0.95, 0.99, 0.999] and config.adapt_delta == 0.999 and fit.num_divergent == 0

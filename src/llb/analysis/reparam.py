@@ -1,19 +1,31 @@
-"""Non-centre hierarchical priors by rewriting declarations with Stan's affine transform.
+"""Rewrite programs into coordinates NUTS samples well, without changing the model.
 
+Two rewrites, tried when a program as written samples badly (divergences, chains that disagree):
+
+- **Non-centring** hierarchical priors with Stan's affine transform.
 A parameter with a location-scale prior whose location or scale are themselves parameters, as in
 ``array[J] real theta; theta ~ normal(mu, tau);``, makes a funnel that NUTS cannot explore: divergent
 transitions, biased draws and so a biased marginal likelihood. Declaring it as
 ``array[J] real<offset=mu, multiplier=tau> theta;`` samples the same model in non-centred coordinates:
 the density of theta is unchanged and Stan adds the transform's Jacobian, so the posterior and the
-evidence are those of the program as written. Used when a program as written shows divergences.
+evidence are those of the program as written.
+- **Innovations** for random walks and AR(1) terms, ``x[2:N] ~ normal(x[1:(N - 1)], s)`` or the same
+  as a loop ``for (t in 2:N) x[t] ~ normal(a + b * x[t - 1], s)``: x becomes a transformed parameter,
+  ``x[t] = location_t + scale_t * x_raw[t]`` from a new parameter ``x_raw``, every statement of the
+  program stays as written, and ``target += log(scale_t)`` adds the map's Jacobian (it is triangular,
+  so its determinant is the product of the scales). The density of the original coordinates times the
+  Jacobian is the density of the new ones: the posterior of x and the evidence are unchanged, while
+  the sampler moves in the innovations, where a small scale no longer makes a funnel.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from llb.analysis.stan_syntax import IDENT, TILDE, block_declarations, blocks, replace_block, split_top_level
+from llb.analysis.stan_syntax import (
+    IDENT, TILDE, Declaration, block_declarations, blocks, enclosing_loops, mentions, replace_block, split_top_level,
+)  # fmt: skip
 from llb.stan.toolchain import Toolchain
 from llb.stan.validate import canonical_form
 
@@ -24,12 +36,29 @@ _AFFINE_TYPES = {"real", "vector", "row_vector"}
 
 @dataclass(frozen=True)
 class Reparameterisation:
+    """A rewritten program and, one phrase per kind of rewrite, what was done."""
+
     source: str
     variables: tuple[str, ...]
+    changes: tuple[str, ...]
 
     @property
     def description(self) -> str:
-        return f"non-centred {', '.join(self.variables)} with <offset, multiplier> (same model, better geometry)"
+        return "; ".join(self.changes)
+
+
+def reparameterise(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
+    """Every rewrite that applies, one after the other (non-centring, then innovations), or None."""
+    found = [r for r in (noncentre(source, toolchain=toolchain),) if r is not None]
+    current = found[0].source if found else source
+    walks = innovations(current, toolchain=toolchain)
+    if walks is not None:
+        found.append(walks)
+    if not found:
+        return None
+    return Reparameterisation(
+        found[-1].source, tuple(v for r in found for v in r.variables), tuple(c for r in found for c in r.changes)
+    )
 
 
 def noncentre(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
@@ -78,7 +107,123 @@ def noncentre(source: str, *, toolchain: Toolchain | None = None) -> Reparameter
         changed.append(name)
     if not changed:
         return None
-    return Reparameterisation(replace_block(canonical, "parameters", new_parameter_lines), tuple(changed))
+    described = f"non-centred {', '.join(changed)} with <offset, multiplier> (same model, better geometry)"
+    return Reparameterisation(replace_block(canonical, "parameters", new_parameter_lines), tuple(changed), (described,))
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """One random-walk statement: x[t] ~ family(..., location_t, ..., scale_t, ...) for t in 2..size."""
+
+    declaration: Declaration
+    size: str
+    index: str  # the loop variable that location and scale are written in
+    location: str
+    scale: str
+
+
+def innovations(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
+    """The program with every random walk or AR(1) term sampled as its innovations, or None."""
+    try:
+        canonical = canonical_form(source, toolchain=toolchain)
+    except ValueError:
+        return None
+    parts = blocks(canonical)
+    parameters = block_declarations(parts.get("parameters", []))
+    data = [d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))]
+    available = {d.name for d in parameters} | {d.name for d in data}
+    scalars = {d.name for d in (*parameters, *data) if d.scalar}
+    model = parts.get("model", [])
+    walks: dict[str, _Walk] = {}
+    for position, line in enumerate(model):
+        walk = _walk(line, model[:position], parts.get("parameters", []), available, scalars, canonical)
+        if walk is not None and walk.declaration.name not in walks:
+            walks[walk.declaration.name] = walk
+    if not walks:
+        return None
+    parameter_lines = list(parts.get("parameters", []))
+    definitions: list[str] = []
+    jacobians: list[str] = []
+    for name, walk in walks.items():
+        raw = _fresh_name(f"{name}_llb_raw", canonical)
+        at = _declaration_line(parameter_lines, name)
+        assert at is not None  # _walk only accepts parameters declared alone on their line
+        parameter_lines[at] = "  " + replace(walk.declaration, name=raw).declaration_text()
+        t = walk.index
+        definitions += [
+            "  " + walk.declaration.declaration_text(),
+            f"  {name}[1] = {raw}[1];",
+            f"  for ({t} in 2 : {walk.size}) {{",
+            f"    {name}[{t}] = {walk.location} + {walk.scale} * {raw}[{t}];",
+            "  }",
+        ]
+        jacobians += [f"  for ({t} in 2 : {walk.size}) {{", f"    target += log({walk.scale});", "  }"]
+    rewritten = replace_block(canonical, "parameters", parameter_lines)
+    if "transformed parameters" in parts:
+        rewritten = replace_block(rewritten, "transformed parameters", definitions + parts["transformed parameters"])
+    else:
+        rewritten = rewritten.replace("\nmodel {\n", "\ntransformed parameters {\n" + "\n".join(definitions) + "\n}\nmodel {\n", 1)
+    rewritten = replace_block(rewritten, "model", model + jacobians)
+    names = tuple(walks)
+    described = (
+        f"random walk {', '.join(names)} sampled as its innovations ({names[0]}[t] = location + scale * "
+        f"{names[0]}_llb_raw[t], Jacobian added; same model, better geometry)"
+    )
+    return Reparameterisation(rewritten, names, (described,))
+
+
+def _walk(
+    line: str, before: list[str], parameter_lines: list[str], available: set[str], scalars: set[str], program: str
+) -> _Walk | None:
+    """The random walk a model statement defines, if it is one llb can rewrite: x a parameter of one
+    dimension, without bounds or an affine transform, declared alone on its line."""
+    match = TILDE.match(line)
+    if not match or match["trunc"] or match["dist"] not in LOCATION_SCALE:
+        return None
+    lhs = re.fullmatch(rf"({IDENT})\[(.+)\]", match["lhs"].strip())
+    if lhs is None:
+        return None
+    name = lhs.group(1)
+    declaration = next((d for d in block_declarations(parameter_lines) if d.name == name), None)
+    if declaration is None or len(declaration.dims) != 1 or declaration.lower is not None or declaration.upper is not None:
+        return None
+    at = _declaration_line(parameter_lines, name)
+    if declaration.type not in _AFFINE_TYPES or at is None or "<" in parameter_lines[at]:
+        return None  # not a real container, not alone on its line, or already under an affine transform
+    size = declaration.dims[0]
+    args = split_top_level(match["args"])
+    location_at, scale_at = LOCATION_SCALE[match["dist"]]
+    if len(args) <= scale_at:
+        return None
+    location, scale = args[location_at], args[scale_at]
+    others = [a for i, a in enumerate(args) if i not in (location_at, scale_at)]
+    loops = enclosing_loops(before)
+    if lhs.group(2) == f"2 : {size}" and not loops:  # x[2:N] ~ normal(f(x[1:(N - 1)]), s), s and f's other terms scalars
+        index = _fresh_name("llb_t", program)
+        previous = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}\[1 : \(?{re.escape(size)} - 1\)?\]")
+        location = previous.sub(f"{name}[{index} - 1]", location)
+        allowed = scalars
+    elif len(loops) == 1 and loops[0][1:] == ("2", size) and lhs.group(2) == loops[0][0]:  # for (t in 2:N) x[t] ~ ...
+        index = loops[0][0]
+        allowed = available | {index}
+    else:
+        return None
+    previous_element = f"{name}[{index} - 1]"
+    if mentions(location.replace(previous_element, ""), name) or mentions(scale, name) or any(mentions(a, name) for a in others):
+        return None  # the location may use the previous element only; the scale and the rest not x at all
+    used = set().union(*(_identifiers(e) for e in (location.replace(previous_element, ""), scale, *others)))
+    if not used <= allowed - {name} | {index}:
+        return None  # a local variable, a transformed parameter or (in a slice) a vector: not available as needed
+    return _Walk(declaration, size, index, location, scale)
+
+
+def _fresh_name(name: str, program: str) -> str:
+    """``name``, or ``name`` with a number appended, that the program does not already use."""
+    candidate, number = name, 1
+    while mentions(program, candidate):
+        number += 1
+        candidate = f"{name}{number}"
+    return candidate
 
 
 def _identifiers(expression: str) -> set[str]:

@@ -26,7 +26,7 @@ import numpy as np
 
 from llb.stats.evidence import estimate_evidence
 from llb.stan.model import ModelRuntimeError, StanModel
-from llb.stan.sample import SamplerConfig, sample_nuts
+from llb.stan.sample import SamplerConfig, climb_adapt_delta, sample_nuts, warm_refits
 from llb.stats.summary import rhat
 
 MAX_DIVERGENT_FRACTION = 0.002  # of the prior's draws, after raising adapt_delta
@@ -72,11 +72,8 @@ def estimate_prior_normaliser(
             if model.n_unconstrained == 0:
                 return replace(failed, log_normaliser=0.0, mc_se=0.0, seconds=time.perf_counter() - start)
             fit = sample_nuts(model, config)
-            for delta in adapt_delta_ladder:
-                if fit.num_divergent == 0 or delta <= config.adapt_delta or _max_rhat(fit) > CLEARLY_DRIFTING:
-                    continue  # no divergences to remove, or chains so far apart that no step size helps
-                config = replace(config, adapt_delta=delta)
-                fit = sample_nuts(model, config)
+            if _max_rhat(fit) <= CLEARLY_DRIFTING:  # chains so far apart that no step size helps: do not climb
+                config, fit = climb_adapt_delta(fit, config, adapt_delta_ladder, warm_refits(model))
             max_rhat = _max_rhat(fit)
             diagnostics = replace(failed, divergences=fit.num_divergent, max_rhat=max_rhat, adapt_delta=config.adapt_delta)
             drawn = fit.unconstrained

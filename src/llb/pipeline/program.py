@@ -11,7 +11,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,8 +22,8 @@ from llb.stats.evidence import DEFAULT_METHOD, DEFAULT_NUM_PROPOSAL, Evidence, e
 from llb.stan.model import ModelRuntimeError, StanModel
 from llb.pipeline.normaliser import PriorNormaliser, estimate_prior_normaliser
 from llb.analysis.priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
-from llb.analysis.reparam import noncentre
-from llb.stan.sample import Fit, SamplerConfig, sample_nuts
+from llb.analysis.reparam import reparameterise
+from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, sample_nuts, warm_refits
 from llb.analysis.stan_syntax import Declaration
 from llb.stats.summary import rhat, summarise
 from llb.stan.toolchain import Toolchain, find_toolchain
@@ -289,26 +289,29 @@ def _sample_and_weigh(
     lap("load")
 
     config = settings.sampler
+    normaliser: PriorNormaliser | None = None
+    if report.prior_check is not None and report.prior_check.unproven and report.status not in UNDEFINED_EVIDENCE:
+        # The prior's normalising constant decides whether this program has an evidence at all:
+        # estimate it before spending fits on the posterior.
+        normaliser = _prior_normaliser(report, settings, data)
+        lap("prior normaliser")
+        if normaliser is not None and not normaliser.ok:
+            return _unnormalisable(replace(report, prior_normaliser=normaliser))
     alternative: StanModel | None = None
     try:
         fit = sample_nuts(model, config)
         lap("sample")
         if sampling_trouble(fit) > (0, 0):
             # Divergences, poor energy exploration or chains that disagree bias the draws and the
-            # evidence. A funnel from a hierarchical prior is fixed by non-centring (the same
-            # model); keep whichever version samples better.
-            found = _noncentred_fit(report, data, config, toolchain, compile_jobs)
+            # evidence. Funnels from hierarchical priors and random walks are fixed by sampling
+            # the same model in other coordinates (reparam.py); keep whichever samples better.
+            found = _reparameterised_fit(report, data, config, toolchain, compile_jobs)
             if found is not None:
                 alternative, compiled, alternative_fit, rewrite = found
-                if sampling_trouble(alternative_fit) < sampling_trouble(fit):
+                if trouble_rank(alternative_fit) < trouble_rank(fit):
                     model, fit = alternative, alternative_fit
                     report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
-        sampled = model
-
-        def refit(trial: SamplerConfig, previous: Fit) -> Fit:  # a warm start needs less warmup
-            return sample_nuts(sampled, replace(trial, warmup=refit_warmup(trial.warmup)), warm=previous)
-
-        config, fit = climb_adapt_delta(fit, config, settings.adapt_delta_ladder, refit)
+        config, fit = climb_adapt_delta(fit, config, settings.adapt_delta_ladder, warm_refits(model))
     except ModelRuntimeError as error:
         lap("refit")
         if alternative is not None:
@@ -316,32 +319,10 @@ def _sample_and_weigh(
         return replace(report, status=SAMPLING_ERROR, reason=f"sampling failed: {error}")
     lap("refit")
     try:
-        return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap)
+        return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap, normaliser)
     finally:
         if alternative is not None:
             alternative.close()
-
-
-def refit_warmup(warmup: int) -> int:
-    """Warmup iterations of a refit that starts where the last fit's adaptation ended."""
-    return max(warmup // 2, min(warmup, 150))
-
-
-def climb_adapt_delta(
-    fit: Fit, config: SamplerConfig, ladder: Sequence[float], sample: Callable[[SamplerConfig, Fit], Fit]
-) -> tuple[SamplerConfig, Fit]:
-    """Refit (``sample(settings, previous fit)``) with the ``ladder``'s higher adapt_delta targets in
-    turn while the fit has divergences and each refit has fewer than the last: a smaller step that
-    did not help will not help smaller still. Returns the better fit and its settings."""
-    for delta in ladder:
-        if fit.num_divergent == 0 or delta <= config.adapt_delta:
-            continue
-        trial_config = replace(config, adapt_delta=delta)
-        trial = sample(trial_config, fit)
-        if trial.num_divergent >= fit.num_divergent:
-            break
-        config, fit = trial_config, trial
-    return config, fit
 
 
 LOW_E_BFMI = 0.3
@@ -357,10 +338,17 @@ def sampling_trouble(fit: Fit) -> tuple[int, int]:
     return fit.num_divergent, warnings
 
 
-def _noncentred_fit(report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None, compile_jobs: int | None):
-    """Fit the non-centred rewrite of the program, if there is one: (model, compiled, fit, rewrite)."""
+def trouble_rank(fit: Fit) -> tuple[bool, int, int]:
+    """Which of two fits of one model samples better (smaller is better): chains that disagree or
+    explore energy poorly first, since a higher adapt_delta does not fix them, then divergences."""
+    divergent, warnings = sampling_trouble(fit)
+    return warnings > 0, divergent, warnings
+
+
+def _reparameterised_fit(report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None, compile_jobs: int | None):
+    """Fit the program rewritten into better coordinates, if a rewrite applies: (model, compiled, fit, rewrite)."""
     assert report.prior_check is not None
-    reparameterised = noncentre(report.prior_check.source, toolchain=toolchain)
+    reparameterised = reparameterise(report.prior_check.source, toolchain=toolchain)
     if reparameterised is None or not validate_program(reparameterised.source, toolchain=toolchain).ok:
         return None
     loaded = _compile_and_load(reparameterised.source, data, config.seed, toolchain, compile_jobs)
@@ -374,8 +362,30 @@ def _noncentred_fit(report: FitReport, data: dict[str, Any], config: SamplerConf
         return None
 
 
+def _prior_normaliser(report: FitReport, settings: FitSettings, data: dict[str, Any]) -> PriorNormaliser | None:
+    """The numerical estimate of log Z_prior for the compiled program, if it has a likelihood switch."""
+    prior_check = report.prior_check
+    if prior_check is None or prior_check.likelihood_flag is None or report.compiled is None:
+        return None
+    return estimate_prior_normaliser(
+        report.compiled.library, report.compiled.data_for(data), prior_check.likelihood_flag, settings.sampler,
+        evidence_method=settings.evidence_method, num_proposal=settings.num_proposal,
+    )  # fmt: skip
+
+
+def _unnormalisable(report: FitReport) -> FitReport:
+    """The program refused: its prior's normalisation is neither proven nor estimable."""
+    assert report.prior_check is not None and report.prior_normaliser is not None
+    reason = (
+        f"llb cannot prove the prior is normalised ({report.prior_check.unproven[0]}) and cannot estimate its "
+        f"normalising constant: {report.prior_normaliser.problem}"
+    )
+    return replace(report, status=IMPROPER_PRIOR, reason=reason, log_evidence=None)
+
+
 def _weigh(
-    model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport, settings: FitSettings, goal_names, sizes, data: dict[str, Any], lap
+    model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport, settings: FitSettings, goal_names, sizes, data: dict[str, Any], lap,
+    normaliser: PriorNormaliser | None = None,
 ) -> FitReport:
     report = _with_posterior(report, fit, goal_names)
     lap("summary")
@@ -400,18 +410,15 @@ def _weigh(
     assert prior_check is not None
     log_evidence = evidence.log_evidence + prior_check.log_constant(sizes)
     report = replace(report, status=OK, reason=None, evidence=evidence, log_evidence=log_evidence)
-    if prior_check.likelihood_flag is None or report.compiled is None:
+    if normaliser is None:
+        normaliser = _prior_normaliser(report, settings, data)
+        lap("prior normaliser")
+    if normaliser is None:
         return report
-    normaliser = estimate_prior_normaliser(
-        report.compiled.library, report.compiled.data_for(data), prior_check.likelihood_flag, config,
-        evidence_method=settings.evidence_method, num_proposal=settings.num_proposal,
-    )  # fmt: skip
-    lap("prior normaliser")
     report = replace(report, prior_normaliser=normaliser)
     if not normaliser.ok:
         if prior_check.unproven:
-            reason = f"llb cannot prove the prior is normalised ({prior_check.unproven[0]}) and cannot estimate its normalising constant: {normaliser.problem}"
-            return replace(report, status=IMPROPER_PRIOR, reason=reason, log_evidence=None)
+            return _unnormalisable(report)
         return report  # a verification that could not be made: the analysis stands
     if prior_check.unproven:
         se = math.hypot(evidence.mc_se, normaliser.mc_se)

@@ -7,7 +7,8 @@ parallelism is across programs. Chain c uses Stan's RNG stream (seed, c), as Cmd
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -128,3 +129,47 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
         messages="".join(o.messages for o in outputs),
         seconds=time.perf_counter() - start,
     )
+
+
+def refit_warmup(warmup: int) -> int:
+    """Warmup iterations of a refit that starts where the last fit's adaptation ended."""
+    return max(warmup // 2, min(warmup, 150))
+
+
+# The climb stops when the divergences it projects for the ladder's top are at least this many.
+PROJECTED_DIVERGENCES = 1.0
+
+
+def warm_refits(model: StanModel) -> Callable[[SamplerConfig, Fit], Fit]:
+    """``refit(settings, previous fit)``: a fit of ``model`` that starts where ``previous`` ended."""
+
+    def refit(config: SamplerConfig, previous: Fit) -> Fit:
+        return sample_nuts(model, replace(config, warmup=refit_warmup(config.warmup)), warm=previous)
+
+    return refit
+
+
+def climb_adapt_delta(
+    fit: Fit, config: SamplerConfig, ladder: Sequence[float], sample: Callable[[SamplerConfig, Fit], Fit]
+) -> tuple[SamplerConfig, Fit]:
+    """Refit (``sample(settings, previous fit)``, say ``warm_refits(model)``) with the ``ladder``'s higher adapt_delta targets in
+    turn while the fit has divergences and they fall fast enough to be gone by the ladder's top.
+
+    A refit that does not lower the divergences is dropped: a smaller step that did not help will
+    not help smaller still. A refit that lowers them from d to d' is kept, and the climb goes on only
+    if the same rate of fall, (d'/d) per rung, would leave fewer than one divergence after the rungs
+    left: otherwise the fit stays doubtful whatever the climb costs, and is flagged as it is.
+    Returns the better fit and its settings."""
+    rungs = [delta for delta in ladder if delta > config.adapt_delta]
+    for position, delta in enumerate(rungs):
+        if fit.num_divergent == 0:
+            break
+        trial_config = replace(config, adapt_delta=delta)
+        trial = sample(trial_config, fit)
+        if trial.num_divergent >= fit.num_divergent:
+            break
+        rate = trial.num_divergent / fit.num_divergent
+        config, fit = trial_config, trial
+        if fit.num_divergent * rate ** (len(rungs) - position - 1) >= PROJECTED_DIVERGENCES:
+            break
+    return config, fit
