@@ -73,7 +73,7 @@ print(json.dumps({{
 }}))
 """
     found = run_fresh(script, tmp_path)
-    assert "int N;" in found["declarations"] and "array[N] int y;" in found["declarations"]
+    assert found["declarations"].splitlines() == ["int<lower=0> N; // rows of the table", "array[N] int y;"]  # tables.py
     assert found["status"] == ["ok", "ok"]
     assert found["origins"] == ["program text 0 given to llb.run", "program text 1 given to llb.run"]
     assert found["result_origin"] == found["origins"][0]
@@ -134,7 +134,7 @@ def test_api_mistakes_are_one_line_errors(tmp_path):
 
     import llb
 
-    with pytest.raises(llb.DataError, match="missing values"):
+    with pytest.raises(llb.DataError, match=r"column .y. has a missing value .* in row 2"):
         llb.Problem(text="t", goal="real mu;", data=pd.DataFrame({"y": [1.0, float("nan")]}))
     with pytest.raises(llb.ProblemError, match="one Stan declaration"):
         llb.Problem(text="t", goal="real a; real b;", data={"y": [1.0]})

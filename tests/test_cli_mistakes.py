@@ -78,7 +78,11 @@ MISTAKES = [
     (["report", "{p}/my_files"], "is not an llb run folder"),
     (["prompt", "{p}/nowhere"], "does not exist"),
     (["prompt", "{p}/latin1_toml"], "is not a UTF-8 text file"),
-    (["serve"], "invalid choice"),
+    (["bogus"], "invalid choice"),
+    (["serve", "--runs", "{p}/a_file"], "is a file; give a folder for the runs"),
+    (["serve", "--port", "0"], "is not a port number"),
+    (["serve", "--token", "a b;c"], "--token must be"),
+    (["serve", "--host", "no such host!"], "cannot listen on"),
     (["fit"], "the following arguments are required"),
 ]
 
@@ -102,7 +106,7 @@ def test_mistakes_are_one_line(place, capsys, monkeypatch, arguments, words):
 
 def test_unknown_command_names_the_help_once(capsys):
     with pytest.raises(SystemExit):
-        main(["serve"])
+        main(["bogus"])
     assert "(see `llb --help`)" in capsys.readouterr().err
 
 

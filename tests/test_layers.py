@@ -21,11 +21,12 @@ LAYERS = [
     ("stats", ["llb.stats"]),
     ("stan", ["llb.stan"]),
     ("analysis", ["llb.analysis"]),
-    ("problem", ["llb.problem"]),
+    ("problem", ["llb.tables", "llb.problem"]),
     ("llm", ["llb.llm"]),
     ("pipeline", ["llb.pipeline"]),
     ("report", ["llb.report"]),
     ("api", ["llb.api"]),
+    ("web", ["llb.web"]),
     ("cli", ["llb.cli", "llb.__main__"]),
 ]
 

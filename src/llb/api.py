@@ -28,6 +28,7 @@ from llb.pipeline.outcome import Diagnostics, outcome_from_report
 from llb.pipeline.program import OK, FitReport, FitSettings, element_names, fit_program
 from llb.pipeline.run import RESULT_FILE, ProgramRecord, read_record, run_problem, unreliable_weight_warning
 from llb.pipeline.run_folder import check_run_folder, claim_run_folder
+from llb.tables import read_csv_frame
 from llb.problem import Problem, load_problem, stan_data
 from llb.quiet import quiet
 from llb.progress import ConsoleProgress, Progress
@@ -181,6 +182,8 @@ def _data(data: Any) -> dict[str, Any]:
     if data is None:
         return {}
     if isinstance(data, (str, Path)):
+        if Path(data).suffix.lower() == ".csv":
+            return stan_data(read_csv_frame(Path(data)), source=str(data))
         return load_data(data)
     return stan_data(data, source="the data")
 
@@ -199,8 +202,8 @@ def fit(
 ) -> FitResult:
     """Validate, compile and sample one Stan program and estimate its log marginal likelihood.
 
-    ``program`` is Stan code or a .stan path; ``data`` a dict, a pandas DataFrame or a Stan JSON
-    path. A program that fails (rejected, does not compile, improper prior, ...) gives a result with
+    ``program`` is Stan code or a .stan path; ``data`` a dict, a pandas DataFrame, a Stan JSON
+    path or a .csv path (a table, as tables.py reads it). A program that fails (rejected, does not compile, improper prior, ...) gives a result with
     that ``status`` and a ``reason``; its posterior is still there when it could be sampled.
     """
     source, _ = _program_text(program)

@@ -38,13 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = commands.add_parser("fit", help="validate, compile and sample one Stan program")
     fit.add_argument("program", type=Path, help="a .stan file")
-    fit.add_argument("--data", type=Path, help="Stan JSON data file (omit if the program has no data)")
+    fit.add_argument("--data", type=Path, help="data file: Stan JSON, or a .csv table (omit if the program has no data)")
     _add_fit_options(fit)
     fit.add_argument("--json", action="store_true", help="print a JSON document instead of tables")
     fit.set_defaults(handler=_cmd_fit)
 
     run = commands.add_parser("run", help="answer a problem by weighting many candidate programs")
-    run.add_argument("problem", type=Path, help="problem folder with problem.toml and data.json")
+    run.add_argument("problem", type=Path, help="problem folder with problem.toml and data.json or data.csv")
     run.add_argument("--programs", type=Path, help="folder of candidate .stan programs (no LLM is asked)")
     run.add_argument("--n-models", type=int, help=f"how many programs to ask the LLM for (default {DEFAULT_N_MODELS}); with --programs, use at most this many")
     run.add_argument("--model", help="LLM model name (default $LLB_MODEL or gpt-4o-mini)")
@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     tools = commands.add_parser("toolchain", help="show the Stan toolchain and cache llb uses")
     tools.add_argument("--build", action="store_true", help="build the precompiled header and runner now")
     tools.set_defaults(handler=_cmd_toolchain)
+
+    serve = commands.add_parser("serve", help="a local web page to pose a problem, watch its programs being fitted and read the answer")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--runs", type=Path, default=Path("llb-runs") / "web", help="folder of the runs started from the page (default llb-runs/web)")
+    serve.add_argument("--token", help="the token every request must carry (default: a new one when --host is not a loopback address)")
+    serve.set_defaults(handler=_cmd_serve)
     return parser
 
 
@@ -195,6 +202,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _print_run(answer.result, quiet=args.quiet)
     console.print(f"wrote {answer.folder / 'result.json'} and {answer.folder / 'report.html'}", markup=False)
     return 0 if answer.result["num_valid"] > 0 else EXIT_PROGRAM_FAILED
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from llb.web.serve import serve
+
+    return serve(host=args.host, port=args.port, runs=args.runs, token=args.token)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

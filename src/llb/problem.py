@@ -1,6 +1,7 @@
-"""The problem folder: ``problem.toml`` (text, goal, optional data_declarations) and ``data.json``.
+"""The problem folder: ``problem.toml`` (text, goal, optional data_declarations) and the data,
+``data.json`` (Stan JSON) or ``data.csv`` (a table, read as tables.py says).
 
-When ``data_declarations`` is absent they are inferred from data.json: int or real from the values
+When ``data_declarations`` is absent they are inferred from the data; for data.json: int or real from the values
 (a number written with a decimal point is real), arrays from the nesting (a two-dimensional table of
 reals becomes a matrix), and sizes named by an integer data variable whose value matches and whose
 name says it is a count (N, K, num_schools, n_obs, ...; an int named prior_sd never names a size).
@@ -23,6 +24,7 @@ import numpy as np
 from llb.stan.data import load_data, value_shape
 from llb.files import read_text_file
 from llb.errors import DataError, LlbError
+from llb.tables import is_table, read_csv_frame, table_data
 from llb.analysis.stan_syntax import Declaration, evaluate_size, parse_declarations
 
 
@@ -35,7 +37,8 @@ class Problem:
     """A problem: its text, the goal (one Stan declaration) and the data.
 
     ``data`` may be a dict (values: numbers, nested lists, numpy arrays, pandas Series) or a pandas
-    DataFrame (one array per column, and ``N``, the number of rows, unless a column is named N).
+    DataFrame (one variable per column and ``N`` the number of rows; text columns become integer
+    codes: see tables.py), read as a problem folder's data.csv is.
     ``data_declarations`` (Stan declarations of the data) are inferred from the data when omitted.
     Everything is checked when the problem is made, with one-line ProblemError/DataError messages.
     """
@@ -54,7 +57,9 @@ class Problem:
             raise ProblemError(f"the problem's `text` {where} must be a non-empty string describing the problem")
         if not isinstance(self.goal, str) or not self.goal.strip():
             raise ProblemError(f"the problem's `goal` {where} must be a Stan declaration such as `real<lower=0, upper=1> bias;`")
-        data = stan_data(self.data, source=f"the data {where}" if self.root is None else str(self.root / "data.json"))
+        source = f"the data {where}" if self.root is None else str(self.root / self.data_file)
+        table = table_data(self.data, source=source) if is_table(self.data) else None
+        data = table.data if table is not None else stan_data(self.data, source=source)
         goal_text = self.goal.strip()
         goals = parse_declarations(goal_text)
         if len(goals) != 1:
@@ -64,15 +69,20 @@ class Problem:
             raise ProblemError(f"`data_declarations` {where} must be a string of Stan declarations")
         inferred = not (isinstance(declarations, str) and declarations.strip())
         if inferred:
-            declarations = infer_data_declarations(data)
+            declarations = table.declarations if table is not None else infer_data_declarations(data)
         else:
             assert declarations is not None
-            check_declared_data(parse_declarations(declarations), data, source=str(self.root / "data.json") if self.root else "the data")
+            check_declared_data(parse_declarations(declarations), data, source=str(self.root / self.data_file) if self.root else "the data")
         check_declarations_with_stanc(declarations, goal_text, where, inferred=inferred)
         for name, value in (("text", self.text.strip()), ("goal", goal_text), ("data", data), ("data_declarations", declarations.strip())):
             object.__setattr__(self, name, value)
         object.__setattr__(self, "goal_declaration", goals[0])
         object.__setattr__(self, "declarations_inferred", inferred)
+
+    @property
+    def data_file(self) -> str:
+        """The name of the problem folder's data file (``data.csv`` if there is one, else ``data.json``)."""
+        return "data.csv" if self.root is not None and (self.root / "data.csv").exists() else "data.json"
 
     @property
     def goal_shape(self) -> tuple[int, ...] | None:
@@ -110,20 +120,22 @@ def load_problem(path: str | Path) -> Problem:
     for key in ("text", "goal"):
         if not isinstance(spec.get(key), str) or not spec[key].strip():
             raise ProblemError(f"{toml_path} needs a `{key}` string")
-    data_path = root / "data.json"
-    if not data_path.exists():
-        raise ProblemError(f"{root} has no data.json; add the data in Stan JSON format")
+    json_path, csv_path = root / "data.json", root / "data.csv"
+    if json_path.exists() and csv_path.exists():
+        raise ProblemError(f"{root} has both data.json and data.csv; keep the one that holds the data")
+    if not json_path.exists() and not csv_path.exists():
+        raise ProblemError(f"{root} has no data; add data.json (Stan JSON) or data.csv (a table with a header row)")
     declarations = spec.get("data_declarations")
     if declarations is not None and not isinstance(declarations, str):
         raise ProblemError(f"`data_declarations` in {toml_path} must be a string of Stan declarations")
-    return Problem(spec["text"], spec["goal"], load_data(data_path), declarations, root=root)
+    data = load_data(json_path) if json_path.exists() else read_csv_frame(csv_path)
+    return Problem(spec["text"], spec["goal"], data, declarations, root=root)
 
 
 def stan_data(data: Any, *, source: str) -> dict[str, Any]:
-    """Data as Stan JSON values (Python ints, floats and nested lists) from a dict or a DataFrame."""
-    if hasattr(data, "columns") and hasattr(data, "to_dict"):  # a pandas DataFrame
-        columns = {str(name): data[name] for name in data.columns}
-        data = ({} if "N" in columns else {"N": len(data)}) | columns
+    """Data as Stan JSON values (Python ints, floats and nested lists) from a dict or a DataFrame (tables.py)."""
+    if is_table(data):
+        return table_data(data, source=source).data
     if not isinstance(data, Mapping):
         raise DataError(f"{source} must be a dict of variable names to values or a pandas DataFrame, not {type(data).__name__}")
     converted = {}
@@ -220,7 +232,7 @@ def infer_data_declarations(data: dict[str, Any]) -> str:
     ordered = sorted(data.items(), key=lambda item: bool(value_shape(item[1], item[0])))
     for name, value in ordered:
         shape = value_shape(value, name)
-        base = "int" if _all_integers(value) and not _has_float(value) else "real"
+        base = "int" if _all_integers(value) and not _has_float(value) and _fits_int(value) else "real"
         if not shape:
             lines.append(f"{base} {name};")
             continue
@@ -245,6 +257,13 @@ _SIZE_NAME_PATTERNS = (
 def _size_rank(name: str) -> int:
     """How much ``name`` looks like a size (0: most; len(_SIZE_NAME_PATTERNS): not at all)."""
     return next((rank for rank, pattern in enumerate(_SIZE_NAME_PATTERNS) if re.fullmatch(pattern, name)), len(_SIZE_NAME_PATTERNS))
+
+
+def _fits_int(value: Any) -> bool:
+    """Whether every number fits Stan's 32-bit int (a larger integer is inferred as real)."""
+    if isinstance(value, list):
+        return all(_fits_int(item) for item in value)
+    return -(2**31) <= value <= 2**31 - 1
 
 
 def _has_float(value: Any) -> bool:

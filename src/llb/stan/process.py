@@ -28,11 +28,12 @@ except (OSError, AttributeError):  # not Linux
     _prctl = None
 
 
-def die_with_parent() -> None:
-    """Ask Linux to kill this process (SIGKILL) when the thread that started it ends, so that a
-    killed llb leaves no compiler, stanc or worker running. Safe to call between fork and exec."""
+def die_with_parent(number: int = signal.SIGKILL) -> None:
+    """Ask Linux to send this process ``number`` (SIGKILL: kill it) when the thread that started it
+    ends, so that a killed llb leaves no compiler, stanc or worker running. Safe to call between
+    fork and exec."""
     if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        _prctl(_PR_SET_PDEATHSIG, number)
 
 
 @dataclass(frozen=True)
