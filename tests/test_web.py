@@ -217,11 +217,13 @@ def test_a_token_is_needed_when_one_is_set(tmp_path):
 
 
 SLOW = """
-// a program that takes a few seconds in transformed data, so that a run is still going when stopped
+// a program that takes seconds in transformed data (each time it is loaded), so that a run is still going when stopped
 data { int num_flips; int num_heads; }
 transformed data {
   real spin = 0;
-  for (i in 1:400000000) spin += 1e-12;
+  for (i in 1:12) {
+    for (j in 1:200000000) spin += 1e-12;
+  }
 }
 parameters { real<lower=0, upper=1> bias; }
 model { bias ~ beta(2 + spin * 0, 2); num_heads ~ binomial(num_flips, bias); }
