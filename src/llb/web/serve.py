@@ -20,6 +20,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
 def serve(*, host: str, port: int, runs: Path, token: str | None) -> int:
     """Serve the page until Ctrl-C (which stops every run it started; they resume next time)."""
     import uvicorn
@@ -48,6 +55,8 @@ def serve(*, host: str, port: int, runs: Path, token: str | None) -> int:
         raise LlbError(f"cannot make the runs folder {runs}: {error.strerror}") from None
     app = make_app(runs, token=token, local_only=local, host=host.strip("[]"), port=port)
     shown = f"[{host}]" if ":" in host else host
+    if _unspecified(host):  # every address of this machine: name it by its host name, which others can open
+        shown = socket.gethostname()
     print(f"llb serve: open http://{shown}:{port}/" + (f"?token={token}" if token else "") + f"  (runs in {runs.resolve()}; Ctrl-C stops)", flush=True)
     # open event streams end a few seconds after Ctrl-C, so that the runs can be stopped
     uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", timeout_graceful_shutdown=3)
