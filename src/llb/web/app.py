@@ -140,7 +140,7 @@ def make_app(runs: Path, *, token: str | None = None, local_only: bool = True, h
         import tomllib
 
         folders = [p for p in sorted(EXAMPLES.iterdir()) if (p / "problem.toml").is_file()] if EXAMPLES.is_dir() else []
-        found = [{"name": p.name, "text": tomllib.loads((p / "problem.toml").read_text())["text"].strip()[:200]} for p in folders]
+        found = [{"name": p.name, "text": tomllib.loads((p / "problem.toml").read_text(encoding="utf-8"))["text"].strip()[:200]} for p in folders]
         return FiniteJSONResponse({"examples": found})
 
     async def example(request: Request) -> Response:
@@ -243,20 +243,20 @@ def _example(folder: Path) -> dict[str, Any]:
     """A bundled problem as the form's fields: text, goal, data, declarations and its recorded programs."""
     import tomllib
 
-    spec = tomllib.loads((folder / "problem.toml").read_text())
+    spec = tomllib.loads((folder / "problem.toml").read_text(encoding="utf-8"))
     programs = sorted((folder / "programs").glob("*.stan")) if (folder / "programs").is_dir() else []
     found: dict[str, Any] = {
         "name": folder.name,
         "text": spec["text"].strip(),
         "goal": spec["goal"].strip(),
         "data_declarations": (spec.get("data_declarations") or "").strip() or None,
-        "programs": [p.read_text() for p in programs],
+        "programs": [p.read_text(encoding="utf-8") for p in programs],
         "program_names": [p.stem for p in programs],
     }
     if (folder / "data.csv").is_file():
-        found["data_csv"] = (folder / "data.csv").read_text()
+        found["data_csv"] = (folder / "data.csv").read_text(encoding="utf-8")
     else:
-        found["data"] = json.loads((folder / "data.json").read_text())
+        found["data"] = json.loads((folder / "data.json").read_text(encoding="utf-8"))
     return found
 
 

@@ -235,17 +235,17 @@ class RunBoard:
         toml = [f"text = {_toml_string(request.text)}", f"goal = {_toml_string(request.goal)}"]
         if request.data_declarations:
             toml.append(f"data_declarations = {_toml_string(request.data_declarations)}")
-        (folder / "problem.toml").write_text("\n".join(toml) + "\n")
+        (folder / "problem.toml").write_text("\n".join(toml) + "\n", encoding="utf-8")
         if request.data_csv is not None:
-            (folder / "data.csv").write_text(request.data_csv)
+            (folder / "data.csv").write_text(request.data_csv, encoding="utf-8")
         else:
-            (folder / "data.json").write_text(json.dumps(request.data or {}))
+            (folder / "data.json").write_text(json.dumps(request.data or {}), encoding="utf-8")
         if request.programs is not None:
             (folder / "programs").mkdir()
             width = len(str(len(request.programs)))
             names = request.program_names or [f"{number:0{width}d}" for number in range(1, len(request.programs) + 1)]
             for name, source in zip(names, request.programs):
-                (folder / "programs" / f"{name}.stan").write_text(source)
+                (folder / "programs" / f"{name}.stan").write_text(source, encoding="utf-8")
 
     def _launch(self, id: str) -> None:
         home = self.folder / id
