@@ -9,6 +9,9 @@ transitions, biased draws and so a biased marginal likelihood. Declaring it as
 ``array[J] real<offset=mu, multiplier=tau> theta;`` samples the same model in non-centred coordinates:
 the density of theta is unchanged and Stan adds the transform's Jacobian, so the posterior and the
 evidence are those of the program as written.
+- **Whitening** multivariate normal parameters: ``x ~ multi_normal(mu, Sigma)`` is sampled as
+  ``x = mu + L * x_raw`` with L the Cholesky factor of Sigma, the statement kept and the Jacobian
+  ``sum(log(diagonal(L)))`` added, the same construction as the innovations below.
 - **Innovations** for random walks and AR(1) terms, ``x[2:N] ~ normal(x[1:(N - 1)], s)`` or the same
   as a loop ``for (t in 2:N) x[t] ~ normal(a + b * x[t - 1], s)``: x becomes a transformed parameter,
   ``x[t] = location_t + scale_t * x_raw[t]`` from a new parameter ``x_raw``, every statement of the
@@ -48,12 +51,14 @@ class Reparameterisation:
 
 
 def reparameterise(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
-    """Every rewrite that applies, one after the other (non-centring, then innovations), or None."""
-    found = [r for r in (noncentre(source, toolchain=toolchain),) if r is not None]
-    current = found[0].source if found else source
-    walks = innovations(current, toolchain=toolchain)
-    if walks is not None:
-        found.append(walks)
+    """Every rewrite that applies, one after the other (non-centring, innovations, whitening), or None."""
+    found: list[Reparameterisation] = []
+    current = source
+    for rewrite in (noncentre, innovations, whitened):
+        done = rewrite(current, toolchain=toolchain)
+        if done is not None:
+            found.append(done)
+            current = done.source
     if not found:
         return None
     return Reparameterisation(
@@ -158,18 +163,71 @@ def innovations(source: str, *, toolchain: Toolchain | None = None) -> Reparamet
             "  }",
         ]
         jacobians += [f"  for ({t} in 2 : {walk.size}) {{", f"    target += log({walk.scale});", "  }"]
-    rewritten = replace_block(canonical, "parameters", parameter_lines)
-    if "transformed parameters" in parts:
-        rewritten = replace_block(rewritten, "transformed parameters", definitions + parts["transformed parameters"])
-    else:
-        rewritten = rewritten.replace("\nmodel {\n", "\ntransformed parameters {\n" + "\n".join(definitions) + "\n}\nmodel {\n", 1)
-    rewritten = replace_block(rewritten, "model", model + jacobians)
+    rewritten = _with_new_coordinates(canonical, parts, parameter_lines, definitions, jacobians)
     names = tuple(walks)
     described = (
         f"random walk {', '.join(names)} sampled as its innovations ({names[0]}[t] = location + scale * "
         f"{names[0]}_llb_raw[t], Jacobian added; same model, better geometry)"
     )
     return Reparameterisation(rewritten, names, (described,))
+
+
+def _with_new_coordinates(canonical: str, parts: dict[str, list[str]], parameter_lines: list[str], definitions: list[str], jacobians: list[str]) -> str:
+    """The program with its parameters block replaced, ``definitions`` first in transformed
+    parameters (a block made for them if there is none) and ``jacobians`` last in the model."""
+    rewritten = replace_block(canonical, "parameters", parameter_lines)
+    if "transformed parameters" in parts:
+        rewritten = replace_block(rewritten, "transformed parameters", definitions + parts["transformed parameters"])
+    else:
+        rewritten = rewritten.replace("\nmodel {\n", "\ntransformed parameters {\n" + "\n".join(definitions) + "\n}\nmodel {\n", 1)
+    return replace_block(rewritten, "model", parts.get("model", []) + jacobians)
+
+
+# the Cholesky factor of each multivariate normal's covariance argument
+_CHOLESKY_FACTOR = {"multi_normal": "cholesky_decompose({})", "multi_normal_cholesky": "{}"}
+
+
+def whitened(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
+    """The program with every multivariate normal parameter, ``x ~ multi_normal(mu, Sigma)`` or
+    ``multi_normal_cholesky(mu, L)``, sampled as ``x = mu + L * x_llb_raw`` (L the covariance's
+    Cholesky factor), the statement kept as written and ``target += sum(log(diagonal(L)))`` added
+    for the map's Jacobian; or None when there is none llb can rewrite exactly."""
+    try:
+        canonical = canonical_form(source, toolchain=toolchain)
+    except ValueError:
+        return None
+    parts = blocks(canonical)
+    parameter_lines = list(parts.get("parameters", []))
+    parameters = block_declarations(parameter_lines)
+    data = [d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))]
+    available = {d.name for d in parameters} | {d.name for d in data}
+    definitions: list[str] = []
+    jacobians: list[str] = []
+    names: list[str] = []
+    for line in parts.get("model", []):
+        match = TILDE.match(line)
+        if not match or match["trunc"] or len(match["indent"]) != 2 or match["dist"] not in _CHOLESKY_FACTOR:
+            continue
+        name = match["lhs"].strip()
+        declaration = next((d for d in parameters if d.name == name), None)
+        at = _declaration_line(parameter_lines, name)
+        if declaration is None or name in names or declaration.type != "vector" or declaration.array_dims or at is None or "<" in parameter_lines[at]:
+            continue  # a vector parameter without bounds or an affine transform, declared alone on its line
+        args = split_top_level(match["args"])
+        if len(args) != 2 or any(mentions(a, name) for a in args) or not set().union(*map(_identifiers, args)) <= available - {name}:
+            continue  # its location and covariance must not depend on it, and must be known before the model block
+        location, covariance = args
+        factor = _CHOLESKY_FACTOR[match["dist"]].format(covariance)
+        raw = _fresh_name(f"{name}_llb_raw", canonical)
+        parameter_lines[at] = "  " + replace(declaration, name=raw).declaration_text()
+        definitions += ["  " + declaration.declaration_text(), f"  {name} = {location} + {factor} * {raw};"]
+        jacobians.append(f"  target += sum(log(diagonal({factor})));")
+        names.append(name)
+    if not names:
+        return None
+    rewritten = _with_new_coordinates(canonical, parts, parameter_lines, definitions, jacobians)
+    described = f"multivariate normal {', '.join(names)} sampled whitened ({names[0]} = location + L * {names[0]}_llb_raw, Jacobian added; same model, better geometry)"
+    return Reparameterisation(rewritten, tuple(names), (described,))
 
 
 def _walk(
