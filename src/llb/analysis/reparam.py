@@ -66,17 +66,31 @@ def reparameterise(source: str, *, toolchain: Toolchain | None = None) -> Repara
     )
 
 
-def noncentre(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
-    """The program with every eligible hierarchical parameter non-centred, or None if none is."""
+def _canonical_blocks(source: str, toolchain: Toolchain | None) -> tuple[str, dict[str, list[str]]] | None:
+    """The program in stanc's canonical form and its blocks' lines, or None if stanc cannot print it."""
     try:
         canonical = canonical_form(source, toolchain=toolchain)
     except ValueError:
         return None
-    parts = blocks(canonical)
+    return canonical, blocks(canonical)
+
+
+def _known_before_model(parts: dict[str, list[str]]) -> tuple[list[Declaration], list[Declaration]]:
+    """The declarations of the parameters, and of the data and transformed data."""
+    parameters = block_declarations(parts.get("parameters", []))
+    return parameters, [d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))]
+
+
+def noncentre(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
+    """The program with every eligible hierarchical parameter non-centred, or None if none is."""
+    parsed = _canonical_blocks(source, toolchain)
+    if parsed is None:
+        return None
+    canonical, parts = parsed
     parameter_lines = parts.get("parameters", [])
-    declarations = block_declarations(parameter_lines)
+    declarations, data = _known_before_model(parts)
     order = {d.name: i for i, d in enumerate(declarations)}
-    known_data = {d.name for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))}
+    known_data = {d.name for d in data}
     statements = [(line, TILDE.match(line)) for line in parts.get("model", [])]
     lhs_counts: dict[str, int] = {}
     for _, match in statements:
@@ -129,13 +143,11 @@ class _Walk:
 
 def innovations(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
     """The program with every random walk or AR(1) term sampled as its innovations, or None."""
-    try:
-        canonical = canonical_form(source, toolchain=toolchain)
-    except ValueError:
+    parsed = _canonical_blocks(source, toolchain)
+    if parsed is None:
         return None
-    parts = blocks(canonical)
-    parameters = block_declarations(parts.get("parameters", []))
-    data = [d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))]
+    canonical, parts = parsed
+    parameters, data = _known_before_model(parts)
     available = {d.name for d in parameters} | {d.name for d in data}
     scalars = {d.name for d in (*parameters, *data) if d.scalar}
     model = parts.get("model", [])
@@ -192,14 +204,12 @@ def whitened(source: str, *, toolchain: Toolchain | None = None) -> Reparameteri
     ``multi_normal_cholesky(mu, L)``, sampled as ``x = mu + L * x_llb_raw`` (L the covariance's
     Cholesky factor), the statement kept as written and ``target += sum(log(diagonal(L)))`` added
     for the map's Jacobian; or None when there is none llb can rewrite exactly."""
-    try:
-        canonical = canonical_form(source, toolchain=toolchain)
-    except ValueError:
+    parsed = _canonical_blocks(source, toolchain)
+    if parsed is None:
         return None
-    parts = blocks(canonical)
+    canonical, parts = parsed
     parameter_lines = list(parts.get("parameters", []))
-    parameters = block_declarations(parameter_lines)
-    data = [d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))]
+    parameters, data = _known_before_model(parts)
     available = {d.name for d in parameters} | {d.name for d in data}
     definitions: list[str] = []
     jacobians: list[str] = []
