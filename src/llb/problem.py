@@ -24,7 +24,7 @@ import numpy as np
 from llb.stan.data import load_data, value_shape
 from llb.files import read_text_file
 from llb.errors import DataError, LlbError
-from llb.tables import is_table, read_csv_frame, table_data
+from llb.tables import INT_MAX, INT_MIN, is_table, read_csv_frame, table_data
 from llb.analysis.stan_syntax import Declaration, evaluate_size, parse_declarations
 
 
@@ -263,7 +263,7 @@ def _fits_int(value: Any) -> bool:
     """Whether every number fits Stan's 32-bit int (a larger integer is inferred as real)."""
     if isinstance(value, list):
         return all(_fits_int(item) for item in value)
-    return -(2**31) <= value <= 2**31 - 1
+    return INT_MIN <= value <= INT_MAX
 
 
 def _has_float(value: Any) -> bool:

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from llb.errors import DataError
+from llb.stan.constants import MAX_INT, NUMERIC_LITERAL
 
 _STAN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # Stan's int
+INT_MIN, INT_MAX = -MAX_INT - 1, MAX_INT  # Stan's int
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def _no_gaps(name: str, values: list[Any], source: str) -> None:
             )
 
 
-_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(rf"[+-]?(?:{NUMERIC_LITERAL.pattern})")
 
 
 def _is_number(text: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 PREFIX = "llb_k"
 # a number that is a whole token: not part of a name (x1), not a member of another number, not imaginary (2i)
-_NUMBER = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only, as stanc
+NUMERIC_LITERAL = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only, as stanc
 _BLOCK = re.compile(r"\b(functions|data|transformed\s+data|parameters|transformed\s+parameters|model|generated\s+quantities)\s*\{")
 MAX_INT = 2**31 - 1
 
@@ -41,7 +41,7 @@ def lift_constants(source: str) -> Lifted | None:
     pieces: list[str] = []
     constants: dict[str, int | float] = {}
     position = 0
-    for match in _NUMBER.finditer(source):
+    for match in NUMERIC_LITERAL.finditer(source):
         start, end = match.span()
         if not all(code[start:end]) or _block_at(blocks, start) in (None, "data"):
             continue

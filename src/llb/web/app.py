@@ -15,7 +15,6 @@ import contextlib
 import hmac
 import json
 import logging
-import math
 from pathlib import Path
 from typing import Any, AsyncIterator, MutableMapping
 
@@ -29,7 +28,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from llb.errors import LlbError
-from llb.problem import Problem, infer_data_declarations, stan_data
+from llb.problem import Problem, stan_data
+from llb.records import to_json
 from llb.stan.data import value_shape
 from llb.tables import read_csv_text
 from llb.web.runs import BusyError, RequestError, RunBoard, parse_request
@@ -47,7 +47,7 @@ class FiniteJSONResponse(JSONResponse):
     """JSON with NaN and infinities as null (the browser's JSON.parse refuses them)."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(_finite(content), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(to_json(content), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def error(message: str, status: int = 400) -> JSONResponse:
@@ -174,7 +174,7 @@ def make_app(runs: Path, *, token: str | None = None, local_only: bool = True, h
         async def stream() -> AsyncIterator[str]:
             last, quiet = None, 0.0
             while True:
-                snapshot = _finite(board.snapshot(id))
+                snapshot = to_json(board.snapshot(id))
                 text = json.dumps(snapshot)
                 if text != last:
                     yield f"data: {text}\n\n"
@@ -268,11 +268,12 @@ def data_preview(body: Any) -> dict[str, Any]:
         if not isinstance(body["data_csv"], str):
             raise RequestError("`data_csv` must be the text of a CSV file")
         table = read_csv_text(body["data_csv"], source="the CSV data")
-        data, declarations = table.data, table.declarations
+        data = table.data
+        declarations: str | None = table.declarations
         columns = [name for name, value in data.items() if isinstance(value, list)]
     else:
         data = stan_data(body["data"], source="the JSON data")
-        declarations = infer_data_declarations(data)
+        declarations = None  # llb.Problem infers them, as for a run
         columns = [name for name, value in data.items() if len(value_shape(value, name)) == 1]
     given = body.get("data_declarations")
     if given is not None and not isinstance(given, str):
@@ -286,14 +287,3 @@ def data_preview(body: Any) -> dict[str, Any]:
     scalars = {name: value for name, value in data.items() if not isinstance(value, list)}
     shapes = {name: list(value_shape(value, name)) for name, value in data.items()}
     return {"columns": same, "rows": rows, "n_rows": length, "scalars": scalars, "shapes": shapes, "declarations": declarations}
-
-
-def _finite(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become null (the browser's JSON.parse refuses them)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
