@@ -153,7 +153,7 @@ def innovations(source: str, *, toolchain: Toolchain | None = None) -> Reparamet
     model = parts.get("model", [])
     walks: dict[str, _Walk] = {}
     for position, line in enumerate(model):
-        walk = _walk(line, model[:position], parts.get("parameters", []), available, scalars, canonical)
+        walk = _walk(line, model[:position], parts.get("parameters", []), parameters, available, scalars, canonical)
         if walk is not None and walk.declaration.name not in walks:
             walks[walk.declaration.name] = walk
     if not walks:
@@ -161,8 +161,10 @@ def innovations(source: str, *, toolchain: Toolchain | None = None) -> Reparamet
     parameter_lines = list(parts.get("parameters", []))
     definitions: list[str] = []
     jacobians: list[str] = []
+    raws: list[str] = []
     for name, walk in walks.items():
         raw = _fresh_name(f"{name}_llb_raw", canonical)
+        raws.append(raw)
         at = _declaration_line(parameter_lines, name)
         assert at is not None  # _walk only accepts parameters declared alone on their line
         parameter_lines[at] = "  " + replace(walk.declaration, name=raw).declaration_text()
@@ -179,7 +181,7 @@ def innovations(source: str, *, toolchain: Toolchain | None = None) -> Reparamet
     names = tuple(walks)
     described = (
         f"random walk {', '.join(names)} sampled as its innovations ({names[0]}[t] = location + scale * "
-        f"{names[0]}_llb_raw[t], Jacobian added; same model, better geometry)"
+        f"{raws[0]}[t], Jacobian added; same model, better geometry)"
     )
     return Reparameterisation(rewritten, names, (described,))
 
@@ -214,6 +216,7 @@ def whitened(source: str, *, toolchain: Toolchain | None = None) -> Reparameteri
     definitions: list[str] = []
     jacobians: list[str] = []
     names: list[str] = []
+    raws: list[str] = []
     for line in parts.get("model", []):
         match = TILDE.match(line)
         if not match or match["trunc"] or len(match["indent"]) != 2 or match["dist"] not in _CHOLESKY_FACTOR:
@@ -233,15 +236,16 @@ def whitened(source: str, *, toolchain: Toolchain | None = None) -> Reparameteri
         definitions += ["  " + declaration.declaration_text(), f"  {name} = {location} + {factor} * {raw};"]
         jacobians.append(f"  target += sum(log(diagonal({factor})));")
         names.append(name)
+        raws.append(raw)
     if not names:
         return None
     rewritten = _with_new_coordinates(canonical, parts, parameter_lines, definitions, jacobians)
-    described = f"multivariate normal {', '.join(names)} sampled whitened ({names[0]} = location + L * {names[0]}_llb_raw, Jacobian added; same model, better geometry)"
+    described = f"multivariate normal {', '.join(names)} sampled whitened ({names[0]} = location + L * {raws[0]}, Jacobian added; same model, better geometry)"
     return Reparameterisation(rewritten, tuple(names), (described,))
 
 
 def _walk(
-    line: str, before: list[str], parameter_lines: list[str], available: set[str], scalars: set[str], program: str
+    line: str, before: list[str], parameter_lines: list[str], parameters: list[Declaration], available: set[str], scalars: set[str], program: str
 ) -> _Walk | None:
     """The random walk a model statement defines, if it is one llb can rewrite: x a parameter of one
     dimension, without bounds or an affine transform, declared alone on its line."""
@@ -252,7 +256,7 @@ def _walk(
     if lhs is None:
         return None
     name = lhs.group(1)
-    declaration = next((d for d in block_declarations(parameter_lines) if d.name == name), None)
+    declaration = next((d for d in parameters if d.name == name), None)
     if declaration is None or len(declaration.dims) != 1 or declaration.lower is not None or declaration.upper is not None:
         return None
     at = _declaration_line(parameter_lines, name)

@@ -294,9 +294,10 @@ def _sample_and_weigh(
         # The prior's normalising constant decides whether this program has an evidence at all:
         # estimate it before spending fits on the posterior.
         normaliser = _prior_normaliser(report, settings, data)
-        lap("prior normaliser")
-        if normaliser is not None and not normaliser.ok:
-            return _unnormalisable(replace(report, prior_normaliser=normaliser))
+        if normaliser is not None:
+            lap("prior normaliser")
+            if not normaliser.ok:
+                return _unnormalisable(replace(report, prior_normaliser=normaliser))
     alternative: StanModel | None = None
     try:
         fit = sample_nuts(model, config)
@@ -412,9 +413,9 @@ def _weigh(
     report = replace(report, status=OK, reason=None, evidence=evidence, log_evidence=log_evidence)
     if normaliser is None:
         normaliser = _prior_normaliser(report, settings, data)
+        if normaliser is None:
+            return report
         lap("prior normaliser")
-    if normaliser is None:
-        return report
     report = replace(report, prior_normaliser=normaliser)
     if not normaliser.ok:
         if prior_check.unproven:

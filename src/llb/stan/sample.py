@@ -99,7 +99,7 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
     iterations (a refit with a higher adapt_delta needs a smaller step); it starts near where it
     has to end, so a shorter warmup does."""
     start = time.perf_counter()
-    usable = warm is not None and warm.unconstrained.shape[0] >= config.chains and warm.unconstrained.shape[2] == model.n_unconstrained
+    start_from = warm if warm is not None and warm.unconstrained.shape[0] >= config.chains and warm.unconstrained.shape[2] == model.n_unconstrained else None
     outputs = [
         model.sample_chain(
             seed=config.seed,
@@ -110,9 +110,9 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
             adapt_delta=config.adapt_delta,
             init_radius=config.init_radius,
             max_seconds=config.max_seconds,
-            init=warm.unconstrained[chain, -1] if usable and warm is not None else None,
-            init_stepsize=float(warm.stepsize[chain]) if usable and warm is not None else None,
-            init_inv_metric=warm.inv_metric[chain] if usable and warm is not None else None,
+            init=start_from.unconstrained[chain, -1] if start_from is not None else None,
+            init_stepsize=float(start_from.stepsize[chain]) if start_from is not None else None,
+            init_inv_metric=start_from.inv_metric[chain] if start_from is not None else None,
         )
         for chain in range(config.chains)
     ]

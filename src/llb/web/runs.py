@@ -318,12 +318,12 @@ class RunBoard:
     # -- reading -------------------------------------------------------------------------------
     def home(self, id: str) -> Path:
         """The folder of run ``id``; a LookupError (404) for a name that is not a run of this folder."""
-        if not RUN_ID.fullmatch(id) or _read_request(self.folder / id) is None:
-            raise LookupError(f"there is no run {id!r}")
+        self._request(id)
         return self.folder / id
 
     def _request(self, id: str) -> dict[str, Any]:
-        found = _read_request(self.folder / id)
+        """Run ``id``'s request.json; a LookupError (404) for a name that is not a run of this folder."""
+        found = _read_request(self.folder / id) if RUN_ID.fullmatch(id) else None
         if found is None:
             raise LookupError(f"there is no run {id!r}")
         return found
@@ -337,7 +337,9 @@ class RunBoard:
 
         "stopped": interrupted by the server's stop (it continues when the server starts again);
         "failed": ``llb run`` ended with an error, which its log's last line says."""
-        home = self.home(id)
+        return self._state(id, self.home(id))
+
+    def _state(self, id: str, home: Path) -> tuple[str, str | None]:
         process = self.processes.get(id)
         if process is not None and process.popen.poll() is None:
             return "running", None
@@ -353,9 +355,9 @@ class RunBoard:
 
     def snapshot(self, id: str) -> dict[str, Any]:
         """What the page shows of a run: its state, the records so far (as result.json has them), counts, timing."""
-        home = self.home(id)
         request = self._request(id)
-        state, reason = self.state(id)
+        home = self.folder / id
+        state, reason = self._state(id, home)
         run = home / "run"
         result = self._result(id, state, request)
         total = len(request["programs"]) if request.get("programs") else request.get("n_models")
