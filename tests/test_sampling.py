@@ -171,3 +171,83 @@ def test_a_warm_start_continues_from_the_earlier_fit(conjugate_fit, compiled):
         x = warm.column(name)
         assert rhat(x) < 1.01
         assert abs(x.mean() - exact.mean()) < Z * exact.std() / np.sqrt(ess_bulk(x))
+
+
+COLLINEAR_SIGMA, COLLINEAR_PRIOR_SD = 0.8, 2.0
+
+
+@pytest.fixture(scope="module")
+def collinear_regression(compiled):
+    """A regression whose first two predictors nearly coincide: a posterior correlation near -1,
+    which a diagonal metric can only cross in many small leapfrog steps."""
+    rng = np.random.default_rng(21)
+    N = 30
+    first = rng.normal(size=N)
+    X = np.column_stack([first, first + 0.05 * rng.normal(size=N), rng.normal(size=N)])
+    y = X @ np.array([1.0, -0.5, 0.3]) + rng.normal(0, COLLINEAR_SIGMA, size=N)
+    data = {"N": N, "K": 3, "X": X.tolist(), "y": y.tolist(), "sigma": COLLINEAR_SIGMA, "prior_sd": COLLINEAR_PRIOR_SD}
+    precision = X.T @ X / COLLINEAR_SIGMA**2 + np.eye(3) / COLLINEAR_PRIOR_SD**2
+    covariance = np.linalg.inv(precision)
+    mean = covariance @ X.T @ y / COLLINEAR_SIGMA**2
+    log_evidence = stats.multivariate_normal(np.zeros(N), COLLINEAR_SIGMA**2 * np.eye(N) + COLLINEAR_PRIOR_SD**2 * X @ X.T).logpdf(y)
+    return compiled("regression.stan"), data, mean, covariance, log_evidence
+
+
+def test_strongly_correlated_draws_get_a_dense_metric_that_recovers_the_exact_posterior(collinear_regression):
+    from llb.stan.sample import correlation_condition, dense_refit, draws_metric, warm_refits
+
+    library, data, mean, covariance, _ = collinear_regression
+    config = SamplerConfig(seed=3)
+    with make_model(library, data) as model:
+        diagonal = sample_nuts(model, config)
+        assert correlation_condition(diagonal) > 50  # the trigger
+        dense = dense_refit(model, diagonal, config)
+        assert dense is not None and dense.dense and dense.inv_metric.shape == (4, 3, 3)
+        assert dense.diagnostics()["metric"] == "dense" and diagonal.diagnostics()["metric"] == "diag"
+        # the metric given is kept through warmup: the chains end with exactly the draws' covariance
+        for chain in range(4):
+            np.testing.assert_allclose(dense.inv_metric[chain], draws_metric(diagonal, dense=True), rtol=1e-12)
+        # a refit after a dense fit (a higher adapt_delta, say) stays dense, on the new draws' covariance
+        refit = warm_refits(model)(SamplerConfig(seed=4, adapt_delta=0.95), dense)
+        assert refit.dense
+        np.testing.assert_allclose(refit.inv_metric[0], draws_metric(dense, dense=True), rtol=1e-12)
+    # crossing the correlation takes far fewer leapfrog steps
+    assert dense.sampler_column("n_leapfrog__").mean() < 0.5 * diagonal.sampler_column("n_leapfrog__").mean()
+    for fit in (dense, refit):
+        x = fit.unconstrained
+        for k in range(3):
+            column = x[:, :, k]
+            ess = ess_bulk(column)
+            assert rhat(column) < 1.01 and ess > 1000
+            sd = np.sqrt(covariance[k, k])
+            assert abs(column.mean() - mean[k]) < Z * sd / np.sqrt(ess)
+            assert abs(column.std(ddof=1) - sd) < Z * sd * np.sqrt(2 / (4 * ess))  # Gaussian: excess kurtosis 0
+        exact_rho = covariance[0, 1] / np.sqrt(covariance[0, 0] * covariance[1, 1])
+        assert exact_rho < -0.95
+        rho = np.corrcoef(x[:, :, 0].ravel(), x[:, :, 1].ravel())[0, 1]
+        ess = min(ess_bulk(x[:, :, 0]), ess_bulk(x[:, :, 1]))
+        assert abs(rho - exact_rho) < Z * (1 - exact_rho**2) / np.sqrt(ess)
+
+
+def test_the_evidence_from_dense_metric_draws_is_exact(collinear_regression):
+    from llb.stan.sample import dense_refit
+    from llb.stats.evidence import estimate_evidence
+
+    library, data, _, _, exact = collinear_regression
+    config = SamplerConfig(seed=5)
+    with make_model(library, data) as model:
+        dense = dense_refit(model, sample_nuts(model, config), config)
+        assert dense is not None
+        evidence = estimate_evidence(model.log_density_many, dense.unconstrained, method="bridge", seed=5)
+    # regression.stan drops no constants (normal() statements keep them in log_density_many)
+    error = evidence.log_evidence - exact
+    assert abs(error) < 0.1 and abs(error) < Z * evidence.mc_se + 1e-9, (evidence.log_evidence, exact, evidence.mc_se)
+
+
+def test_a_dense_metric_is_not_tried_for_weakly_correlated_draws(conjugate_fit, compiled):
+    from llb.stan.sample import correlation_condition, dense_refit
+
+    data, fit = conjugate_fit
+    assert correlation_condition(fit) < 5  # three independent posteriors
+    with make_model(compiled("conjugate.stan"), data) as model:
+        assert dense_refit(model, fit, SamplerConfig()) is None

@@ -34,6 +34,7 @@ class Diagnostics:
     e_bfmi: tuple[float, ...]  # per chain; < 0.3 is a warning
     adapt_delta: float | None = None  # the target the final fit used (raised when there were divergences)
     max_rhat: float | None = None  # over every constrained scalar
+    metric: str = "diag"  # NUTS's metric: "diag", or "dense" when strongly correlated draws needed one
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from llb.stan.model import ModelRuntimeError, StanModel
 from llb.pipeline.normaliser import PriorNormaliser, estimate_prior_normaliser
 from llb.analysis.priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
 from llb.analysis.reparam import reparameterise
-from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, sample_nuts, warm_refits
+from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, dense_refit, sample_nuts, warm_refits
 from llb.analysis.stan_syntax import Declaration
 from llb.stats.summary import rhat, summarise
 from llb.stan.toolchain import Toolchain, find_toolchain
@@ -302,17 +302,22 @@ def _sample_and_weigh(
     try:
         fit = sample_nuts(model, config)
         lap("sample")
+        config, fit = _remedy(model, fit, config, settings.adapt_delta_ladder)
         if sampling_trouble(fit) > (0, 0):
-            # Divergences, poor energy exploration or chains that disagree bias the draws and the
-            # evidence. Funnels from hierarchical priors and random walks are fixed by sampling
-            # the same model in other coordinates (reparam.py); keep whichever samples better.
-            found = _reparameterised_fit(report, data, config, toolchain, compile_jobs)
+            # Funnels from hierarchical priors and random walks, which no metric or step size
+            # removes: the same model in other coordinates (reparam.py), remedied in turn; the
+            # better of the two is kept.
+            found = _reparameterised_fit(report, data, settings.sampler, toolchain, compile_jobs)
             if found is not None:
                 alternative, compiled, alternative_fit, rewrite = found
+                alternative_config = settings.sampler
+                try:
+                    alternative_config, alternative_fit = _remedy(alternative, alternative_fit, settings.sampler, settings.adapt_delta_ladder)
+                except ModelRuntimeError:  # a refit of the rewrite failed: the fit in hand stands
+                    pass
                 if trouble_rank(alternative_fit) < trouble_rank(fit):
-                    model, fit = alternative, alternative_fit
+                    model, fit, config = alternative, alternative_fit, alternative_config
                     report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
-        config, fit = climb_adapt_delta(fit, config, settings.adapt_delta_ladder, warm_refits(model))
     except ModelRuntimeError as error:
         lap("refit")
         if alternative is not None:
@@ -344,6 +349,29 @@ def trouble_rank(fit: Fit) -> tuple[bool, int, int]:
     explore energy poorly first, since a higher adapt_delta does not fix them, then divergences."""
     divergent, warnings = sampling_trouble(fit)
     return warnings > 0, divergent, warnings
+
+
+def _remedy(model: StanModel, fit: Fit, config: SamplerConfig, ladder: Sequence[float]) -> tuple[SamplerConfig, Fit]:
+    """Divergences, poor energy exploration or chains that disagree bias the draws and the evidence:
+    refit with a dense metric if the draws are strongly correlated, then with a smaller step (a
+    higher adapt_delta) while the divergences fall. Each refit is kept only if it samples better."""
+    fit = _better(fit, _dense_refit(model, fit, config))
+    return climb_adapt_delta(fit, config, ladder, warm_refits(model))
+
+
+def _dense_refit(model: StanModel, fit: Fit, config: SamplerConfig) -> Fit | None:
+    """The fit again with a dense metric, when it has trouble and its draws are strongly correlated."""
+    if sampling_trouble(fit) == (0, 0):
+        return None
+    try:
+        return dense_refit(model, fit, config)
+    except ModelRuntimeError:  # the fit in hand stands
+        return None
+
+
+def _better(fit: Fit, challenger: Fit | None) -> Fit:
+    """Whichever of two fits of one model samples better; the first when they tie."""
+    return challenger if challenger is not None and trouble_rank(challenger) < trouble_rank(fit) else fit
 
 
 def _reparameterised_fit(report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None, compile_jobs: int | None):

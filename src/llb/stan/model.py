@@ -24,7 +24,7 @@ import numpy as np
 
 from llb.errors import DataError, LlbError
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 _ERROR_BUFFER = 8192
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 
@@ -79,7 +79,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "llb_unconstrain": (ci, [vp, _DOUBLE_P, _DOUBLE_P, cs, sz]),
         "llb_sample_nuts": (
             ci,
-            [vp, cu, cu, ci, ci, ci, cd, cd, cd, _DOUBLE_P, cd, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, cs, sz],
+            [vp, cu, cu, ci, ci, ci, cd, cd, cd, ci, ci, _DOUBLE_P, cd, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P, cs, sz],
         ),
     }
     for name, (restype, argtypes) in signatures.items():
@@ -245,26 +245,38 @@ class StanModel:
         init: np.ndarray | None = None,
         init_stepsize: float | None = None,
         init_inv_metric: np.ndarray | None = None,
+        dense: bool = False,
+        adapt_metric: bool = True,
     ) -> ChainOutput:
-        """One chain of Stan's NUTS (diag_e, adapted). Raises ModelRuntimeError if it fails.
+        """One chain of Stan's NUTS with a diagonal metric (diag_e) or, with ``dense``, a dense one
+        (dense_e). Raises ModelRuntimeError if it fails.
 
-        ``init`` (an unconstrained point), ``init_stepsize`` and ``init_inv_metric`` start the chain
-        where an earlier one ended its adaptation (a warm start); otherwise Stan's defaults apply."""
+        ``init`` (an unconstrained point), ``init_stepsize`` and ``init_inv_metric`` (n values, or
+        an n x n covariance when dense) start the chain where an earlier one ended its adaptation (a
+        warm start); otherwise Stan's defaults apply. Warmup adapts the step size and, with
+        ``adapt_metric``, the metric in Stan's windows; without it the given metric is kept."""
+        n = self.n_unconstrained
+        metric_shape = (n, n) if dense else (n,)
         warm_point = None if init is None else np.ascontiguousarray(init, dtype=float)
         warm_metric = None if init_inv_metric is None else np.ascontiguousarray(init_inv_metric, dtype=float)
-        for array, what in ((warm_point, "init"), (warm_metric, "init_inv_metric")):
-            if array is not None and array.shape != (self.n_unconstrained,):
-                raise ValueError(f"{what} must have {self.n_unconstrained} unconstrained values, not shape {array.shape}")
-        if warm_metric is not None and not np.all(np.isfinite(warm_metric) & (warm_metric > 0)):
+        if warm_metric is not None and dense and warm_metric.shape == metric_shape:
+            warm_metric = np.ascontiguousarray((warm_metric + warm_metric.T) / 2)  # exactly symmetric, as Stan checks
+        for array, what, shape in ((warm_point, "init", (n,)), (warm_metric, "init_inv_metric", metric_shape)):
+            if array is not None and array.shape != shape:
+                raise ValueError(f"{what} must have shape {shape} (from the model's {n} unconstrained values), not {array.shape}")
+        if warm_metric is not None and not usable_metric(warm_metric):
             warm_metric = None
+        if not adapt_metric and warm_metric is None:
+            raise ValueError("a fixed metric (adapt_metric=False) needs init_inv_metric")
         width = len(SAMPLER_COLUMNS) + self.n_constrained
         draws = np.zeros((num_draws, width))
-        unconstrained = np.zeros((num_draws, self.n_unconstrained))
+        unconstrained = np.zeros((num_draws, n))
         stepsize = ctypes.c_double(float("nan"))
-        inv_metric = np.full(self.n_unconstrained, np.nan)
+        inv_metric = np.full(metric_shape, np.nan)
         error = ctypes.create_string_buffer(_ERROR_BUFFER)
         rc = self._lib.llb_sample_nuts(
             self._handle, seed, chain, num_warmup, num_draws, max_depth, adapt_delta, init_radius, max_seconds,
+            int(dense), int(adapt_metric),
             _ptr(warm_point) if warm_point is not None else None, float(init_stepsize or 0.0),
             _ptr(warm_metric) if warm_metric is not None else None,
             _ptr(draws), _ptr(unconstrained), ctypes.byref(stepsize), _ptr(inv_metric), error, _ERROR_BUFFER,
@@ -289,6 +301,21 @@ class StanModel:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def usable_metric(inv_metric: np.ndarray) -> bool:
+    """Whether an inverse metric (a vector of variances, or a covariance matrix) is finite and positive definite."""
+    if not np.all(np.isfinite(inv_metric)):
+        return False
+    if inv_metric.ndim == 1:
+        return bool(np.all(inv_metric > 0))
+    if not np.array_equal(inv_metric, inv_metric.T):
+        return False
+    try:
+        np.linalg.cholesky(inv_metric)
+    except np.linalg.LinAlgError:
+        return False
+    return True
 
 
 def _failure_reason(error: str, messages: str) -> str:

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from llb.stan.model import SAMPLER_COLUMNS, StanModel, VariableShape
+from llb.stan.model import SAMPLER_COLUMNS, StanModel, VariableShape, usable_metric
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Fit:
     unconstrained: np.ndarray  # (chains, draws, n_unconstrained)
     sampler: np.ndarray  # (chains, draws, 7), columns SAMPLER_COLUMNS
     stepsize: np.ndarray  # (chains,)
-    inv_metric: np.ndarray  # (chains, n_unconstrained)
+    inv_metric: np.ndarray  # (chains, n_unconstrained), or (chains, n, n) for a dense metric
     max_depth: int
     messages: str
     seconds: float
@@ -82,7 +82,13 @@ class Fit:
             "stepsize": [float(s) for s in self.stepsize],
             "mean_accept_stat": float(self.sampler_column("accept_stat__").mean()),
             "e_bfmi": self.e_bfmi(),
+            "metric": "dense" if self.dense else "diag",
         }
+
+    @property
+    def dense(self) -> bool:
+        """Whether the chains used a dense metric (else a diagonal one)."""
+        return self.inv_metric.ndim == 3
 
 
 def _e_bfmi(energy: np.ndarray) -> float:
@@ -91,15 +97,21 @@ def _e_bfmi(energy: np.ndarray) -> float:
     return float(np.mean(np.diff(energy) ** 2) / variance) if variance > 0 else float("nan")
 
 
-def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = None) -> Fit:
+def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = None, metric: np.ndarray | None = None) -> Fit:
     """Run ``config.chains`` chains; raises ModelRuntimeError if any chain fails.
 
     With ``warm`` (an earlier fit of the same model), chain c starts from that fit's chain c: its last
     draw, adapted step size and inverse metric. Adaptation still runs for ``config.warmup``
     iterations (a refit with a higher adapt_delta needs a smaller step); it starts near where it
-    has to end, so a shorter warmup does."""
+    has to end, so a shorter warmup does.
+
+    With ``metric`` (n variances, or an n x n covariance for a dense metric; see draws_metric) every
+    chain uses that inverse metric, unchanged, and warmup adapts the step size alone."""
     start = time.perf_counter()
     start_from = warm if warm is not None and warm.unconstrained.shape[0] >= config.chains and warm.unconstrained.shape[2] == model.n_unconstrained else None
+    dense = metric is not None and metric.ndim == 2
+    if metric is None and start_from is not None and start_from.inv_metric.ndim == 3:
+        dense = True  # a warm start from a dense fit keeps a dense metric
     outputs = [
         model.sample_chain(
             seed=config.seed,
@@ -112,7 +124,9 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
             max_seconds=config.max_seconds,
             init=start_from.unconstrained[chain, -1] if start_from is not None else None,
             init_stepsize=float(start_from.stepsize[chain]) if start_from is not None else None,
-            init_inv_metric=start_from.inv_metric[chain] if start_from is not None else None,
+            init_inv_metric=metric if metric is not None else start_from.inv_metric[chain] if start_from is not None else None,
+            dense=dense,
+            adapt_metric=metric is None,
         )
         for chain in range(config.chains)
     ]
@@ -140,13 +154,58 @@ def refit_warmup(warmup: int) -> int:
 PROJECTED_DIVERGENCES = 1.0
 
 
+def fixed_metric_warmup(warmup: int) -> int:
+    """Warmup iterations of a refit whose metric is fixed and whose step size alone is adapted."""
+    return max(warmup // 5, min(warmup, 100))
+
+
 def warm_refits(model: StanModel) -> Callable[[SamplerConfig, Fit], Fit]:
-    """``refit(settings, previous fit)``: a fit of ``model`` that starts where ``previous`` ended."""
+    """``refit(settings, previous fit)``: a fit of ``model`` that starts where ``previous`` ended.
+
+    After a dense fit, or one whose draws are strongly correlated, the metric is the covariance of
+    the previous draws, kept fixed (see dense_metric); otherwise Stan's windows adapt a diagonal
+    one again."""
 
     def refit(config: SamplerConfig, previous: Fit) -> Fit:
+        metric = dense_metric(previous)
+        if metric is not None:
+            return sample_nuts(model, replace(config, warmup=fixed_metric_warmup(config.warmup)), warm=previous, metric=metric)
         return sample_nuts(model, replace(config, warmup=refit_warmup(config.warmup)), warm=previous)
 
     return refit
+
+
+# A dense metric is tried when the draws' correlation matrix is worse conditioned than this: a
+# diagonal metric then needs several times more leapfrog steps, and divergences where the step
+# is too long for the narrowest direction.
+DENSE_CONDITION = 50.0
+# ... and when there are at least this many draws per unconstrained coordinate to estimate the covariance.
+DENSE_DRAWS_PER_DIMENSION = 10
+
+
+def dense_metric(fit: Fit) -> np.ndarray | None:
+    """The covariance of a fit's draws as a dense inverse metric, when a dense metric is called for:
+    the fit used one already, or its draws are strongly correlated (and there are enough of them
+    to estimate the covariance). Else None.
+
+    Estimated from thousands of draws it is better than a warmup window's few hundred, so a refit
+    keeps it fixed and adapts the step size alone."""
+    draws, dimension = fit.unconstrained.shape[0] * fit.unconstrained.shape[1], fit.unconstrained.shape[2]
+    if dimension < 2 or draws < DENSE_DRAWS_PER_DIMENSION * dimension:
+        return None
+    if not fit.dense and not correlation_condition(fit) > DENSE_CONDITION:
+        return None
+    metric = draws_metric(fit, dense=True)
+    return metric if usable_metric(metric) else None
+
+
+def dense_refit(model: StanModel, fit: Fit, config: SamplerConfig) -> Fit | None:
+    """A diagonal-metric ``fit`` refitted, with its settings, with a dense metric if its draws call
+    for one (see dense_metric); else None."""
+    metric = None if fit.dense else dense_metric(fit)
+    if metric is None:
+        return None
+    return sample_nuts(model, replace(config, warmup=fixed_metric_warmup(config.warmup)), warm=fit, metric=metric)
 
 
 def climb_adapt_delta(
@@ -173,3 +232,26 @@ def climb_adapt_delta(
         if fit.num_divergent * rate ** (len(rungs) - position - 1) >= PROJECTED_DIVERGENCES:
             break
     return config, fit
+
+
+def draws_metric(fit: Fit, *, dense: bool) -> np.ndarray:
+    """An inverse metric estimated from a fit's draws (all chains pooled): their covariance, or its
+    diagonal, shrunk towards a small multiple of the identity as Stan's warmup windows shrink theirs."""
+    draws = fit.unconstrained.reshape(-1, fit.unconstrained.shape[2])
+    weight = draws.shape[0] / (draws.shape[0] + 5.0)
+    if not dense:
+        return weight * draws.var(axis=0, ddof=1) + 1e-3 * (1 - weight)
+    covariance = np.atleast_2d(np.cov(draws, rowvar=False))
+    return weight * covariance + 1e-3 * (1 - weight) * np.eye(covariance.shape[0])
+
+
+def correlation_condition(fit: Fit) -> float:
+    """The condition number of the correlation matrix of a fit's unconstrained draws (chains pooled):
+    about the square of how many more leapfrog steps a diagonal metric needs than a dense one."""
+    draws = fit.unconstrained.reshape(-1, fit.unconstrained.shape[2])
+    if draws.shape[1] < 2:
+        return 1.0
+    if not np.all(draws.std(axis=0) > 0):
+        return float("inf")
+    eigenvalues = np.linalg.eigvalsh(np.corrcoef(draws, rowvar=False))
+    return float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0 else float("inf")

@@ -20,6 +20,7 @@
 #include <stan/model/log_prob_propto.hpp>
 #include <stan/model/model_base.hpp>
 #include <stan/services/sample/fixed_param.hpp>
+#include <stan/services/sample/hmc_nuts_dense_e_adapt.hpp>
 #include <stan/services/sample/hmc_nuts_diag_e_adapt.hpp>
 #include <stan/services/util/create_rng.hpp>
 
@@ -40,7 +41,7 @@ stan::model::model_base& new_model(stan::io::var_context& data_context, unsigned
 
 namespace {
 
-constexpr int kAbiVersion = 2;
+constexpr int kAbiVersion = 3;
 constexpr std::size_t kMessageLimit = 64 * 1024;
 constexpr int kNumSamplerColumns = 7;  // lp__, accept_stat__, stepsize__, treedepth__, n_leapfrog__,
                                        // divergent__, energy__
@@ -137,12 +138,75 @@ class AdaptationWriter : public stan::callbacks::structured_writer {
     if (key == "inv_metric" && inv_metric_ != nullptr && static_cast<std::size_t>(vec.size()) == dim_)
       std::memcpy(inv_metric_, vec.data(), dim_ * sizeof(double));
   }
+  void write(const std::string& key, const Eigen::MatrixXd& mat) override {  // a dense metric: dim x dim
+    if (key == "inv_metric" && inv_metric_ != nullptr && static_cast<std::size_t>(mat.size()) == dim_)
+      std::memcpy(inv_metric_, mat.data(), dim_ * sizeof(double));
+  }
 
  private:
   double* stepsize_;
   double* inv_metric_;
   std::size_t dim_;
 };
+
+// NUTS whose warmup adapts the step size alone and keeps the metric it is given: for a refit whose
+// metric is estimated from an earlier fit's draws, which a warmup window of a few hundred
+// iterations would only estimate worse.
+template <class Plain, class Adapting>
+class StepsizeOnlyNuts : public Adapting {
+ public:
+  using Adapting::Adapting;
+  stan::mcmc::sample transition(stan::mcmc::sample& init_sample, stan::callbacks::logger& logger) override {
+    stan::mcmc::sample s = Plain::transition(init_sample, logger);
+    if (this->adapt_flag_) this->stepsize_adaptation_.learn_stepsize(this->nom_epsilon_, s.accept_stat());
+    return s;
+  }
+};
+
+using DiagStepsizeOnly = StepsizeOnlyNuts<stan::mcmc::diag_e_nuts<stan::model::model_base, stan::rng_t>,
+                                          stan::mcmc::adapt_diag_e_nuts<stan::model::model_base, stan::rng_t>>;
+using DenseStepsizeOnly = StepsizeOnlyNuts<stan::mcmc::dense_e_nuts<stan::model::model_base, stan::rng_t>,
+                                           stan::mcmc::adapt_dense_e_nuts<stan::model::model_base, stan::rng_t>>;
+
+// As Stan's hmc_nuts_*_adapt services (same initialisation, dual averaging constants and writers),
+// with Sampler one of the step-size-only samplers above.
+template <class Sampler, class Metric>
+int sample_with_fixed_metric(stan::model::model_base& model, const stan::io::var_context& init,
+                             const Metric& metric, unsigned int seed, unsigned int chain,
+                             double init_radius, int num_warmup, int num_draws, double stepsize,
+                             int max_depth, double delta, stan::callbacks::interrupt& interrupt,
+                             stan::callbacks::logger& logger, stan::callbacks::writer& init_writer,
+                             stan::callbacks::writer& sample_writer,
+                             stan::callbacks::writer& diagnostic_writer,
+                             stan::callbacks::structured_writer& metric_writer) {
+  stan::rng_t rng = stan::services::util::create_rng(seed, chain);
+  std::vector<double> cont_vector;
+  try {
+    cont_vector = stan::services::util::initialize(model, init, rng, init_radius, true, logger, init_writer);
+  } catch (const std::exception& e) {
+    logger.error(e.what());
+    return stan::services::error_codes::CONFIG;
+  }
+  Sampler sampler(model, rng);
+  sampler.set_metric(metric);
+  sampler.set_nominal_stepsize(stepsize);
+  sampler.set_stepsize_jitter(0.0);
+  sampler.set_max_depth(max_depth);
+  sampler.get_stepsize_adaptation().set_mu(std::log(10 * stepsize));
+  sampler.get_stepsize_adaptation().set_delta(delta);
+  sampler.get_stepsize_adaptation().set_gamma(0.05);
+  sampler.get_stepsize_adaptation().set_kappa(0.75);
+  sampler.get_stepsize_adaptation().set_t0(10.0);
+  try {
+    stan::services::util::run_adaptive_sampler(sampler, model, cont_vector, num_warmup, num_draws, 1, 0, false,
+                                               rng, interrupt, logger, sample_writer, diagnostic_writer,
+                                               metric_writer);
+  } catch (const std::exception& e) {
+    logger.error(e.what());
+    return stan::services::error_codes::SOFTWARE;
+  }
+  return stan::services::error_codes::OK;
+}
 
 class DeadlineInterrupt : public stan::callbacks::interrupt {
  public:
@@ -379,15 +443,18 @@ int llb_unconstrain(llb_model* m, const double* theta, double* theta_unc, char* 
   return 1;
 }
 
-// One chain of Stan's NUTS with diagonal-metric adaptation, from random inits in (-r, r), or warm:
-// from the unconstrained point init_unc with step size init_stepsize and inverse metric
-// init_inv_metric (each may be null / non-positive: Stan's defaults).
+// One chain of Stan's NUTS with a diagonal (dense = 0) or dense (dense = 1) metric, from random
+// inits in (-r, r), or warm: from the unconstrained point init_unc with step size init_stepsize and
+// inverse metric init_inv_metric (each may be null / non-positive: Stan's defaults). Warmup adapts
+// the step size and, with adapt_metric, the metric in Stan's windows (as CmdStan does); without it
+// the given metric is kept.
 // draws: num_draws x (7 + num_constrained(1,1)) row-major, sampler columns first;
-// unc_draws: num_draws x num_unconstrained; inv_metric: num_unconstrained. Returns 0 on success,
-// 2 if the time limit ran out, 1 on any other failure (message in err).
+// unc_draws: num_draws x num_unconstrained; the metrics: num_unconstrained values (diagonal) or
+// num_unconstrained^2 (dense, symmetric). Returns 0 on success, 2 if the time limit ran out, 1 on
+// any other failure (message in err).
 int llb_sample_nuts(llb_model* m, unsigned int seed, unsigned int chain, int num_warmup,
                     int num_draws, int max_depth, double adapt_delta, double init_radius,
-                    double max_seconds, const double* init_unc, double init_stepsize,
+                    double max_seconds, int dense, int adapt_metric, const double* init_unc, double init_stepsize,
                     const double* init_inv_metric, double* draws, double* unc_draws, double* stepsize,
                     double* inv_metric, char* err, std::size_t err_len) {
   try {
@@ -409,16 +476,22 @@ int llb_sample_nuts(llb_model* m, unsigned int seed, unsigned int chain, int num
       warm_init = std::make_unique<stan::io::array_var_context>(names, flat, dims);
     }
     const stan::io::var_context& init = warm_init ? static_cast<const stan::io::var_context&>(*warm_init) : no_init;
-    std::vector<double> metric_values(n_unc, 1.0);  // Stan's default: the identity
-    if (init_inv_metric != nullptr) std::copy(init_inv_metric, init_inv_metric + n_unc, metric_values.begin());
+    const std::size_t metric_size = dense ? n_unc * n_unc : n_unc;
+    std::vector<double> metric_values(metric_size, 0.0);  // Stan's default: the identity
+    if (init_inv_metric != nullptr) {
+      std::copy(init_inv_metric, init_inv_metric + metric_size, metric_values.begin());
+    } else {
+      for (std::size_t i = 0; i < n_unc; ++i) metric_values[dense ? i * n_unc + i : i] = 1.0;
+    }
+    const std::vector<std::size_t> metric_dims = dense ? std::vector<std::size_t>{n_unc, n_unc} : std::vector<std::size_t>{n_unc};
     stan::io::array_var_context init_metric(std::vector<std::string>{"inv_metric"}, metric_values,
-                                            std::vector<std::vector<std::size_t>>{{n_unc}});
+                                            std::vector<std::vector<std::size_t>>{metric_dims});
     const double first_stepsize = init_stepsize > 0 ? init_stepsize : 1.0;
     CappedLogger logger(m->messages);
     DeadlineInterrupt interrupt(max_seconds);
     std::size_t rows = 0;
     stan::callbacks::writer init_writer;
-    AdaptationWriter adaptation(stepsize, inv_metric, n_unc);
+    AdaptationWriter adaptation(stepsize, inv_metric, metric_size);
     int rc;
     if (n_unc == 0) {
       // Nothing to sample (only generated quantities): Stan's fixed_param sampler, whose rows hold
@@ -437,10 +510,29 @@ int llb_sample_nuts(llb_model* m, unsigned int seed, unsigned int chain, int num
       RowWriter diagnostic_writer(unc_draws, num_draws, n_unc, {{kNumSamplerColumns, 0, n_unc}});
       // defaults as in CmdStan (unless warm): stepsize 1, unit metric, jitter 0, gamma 0.05, kappa 0.75,
       // t0 10, buffers 75/50/25
-      rc = stan::services::sample::hmc_nuts_diag_e_adapt(
-          *m->model, init, init_metric, seed, chain, init_radius, num_warmup, num_draws, 1, false, 0, first_stepsize, 0.0,
-          max_depth, adapt_delta, 0.05, 0.75, 10.0, 75, 50, 25, interrupt, logger, init_writer,
-          sample_writer, diagnostic_writer, adaptation);
+      if (adapt_metric && !dense) {
+        rc = stan::services::sample::hmc_nuts_diag_e_adapt(
+            *m->model, init, init_metric, seed, chain, init_radius, num_warmup, num_draws, 1, false, 0, first_stepsize, 0.0,
+            max_depth, adapt_delta, 0.05, 0.75, 10.0, 75, 50, 25, interrupt, logger, init_writer,
+            sample_writer, diagnostic_writer, adaptation);
+      } else if (adapt_metric) {
+        rc = stan::services::sample::hmc_nuts_dense_e_adapt(
+            *m->model, init, init_metric, seed, chain, init_radius, num_warmup, num_draws, 1, false, 0, first_stepsize, 0.0,
+            max_depth, adapt_delta, 0.05, 0.75, 10.0, 75, 50, 25, interrupt, logger, init_writer,
+            sample_writer, diagnostic_writer, adaptation);
+      } else if (!dense) {
+        Eigen::VectorXd metric = stan::services::util::read_diag_inv_metric(init_metric, n_unc, logger);
+        stan::services::util::validate_diag_inv_metric(metric, logger);
+        rc = sample_with_fixed_metric<DiagStepsizeOnly>(
+            *m->model, init, metric, seed, chain, init_radius, num_warmup, num_draws, first_stepsize, max_depth,
+            adapt_delta, interrupt, logger, init_writer, sample_writer, diagnostic_writer, adaptation);
+      } else {
+        Eigen::MatrixXd metric = stan::services::util::read_dense_inv_metric(init_metric, n_unc, logger);
+        stan::services::util::validate_dense_inv_metric(metric, logger);
+        rc = sample_with_fixed_metric<DenseStepsizeOnly>(
+            *m->model, init, metric, seed, chain, init_radius, num_warmup, num_draws, first_stepsize, max_depth,
+            adapt_delta, interrupt, logger, init_writer, sample_writer, diagnostic_writer, adaptation);
+      }
       rows = sample_writer.rows();
     }
     if (interrupt.expired()) {
