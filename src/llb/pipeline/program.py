@@ -23,7 +23,7 @@ from llb.stan.model import ModelRuntimeError, StanModel
 from llb.pipeline.normaliser import PriorNormaliser, estimate_prior_normaliser
 from llb.analysis.priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
 from llb.analysis.reparam import reparameterise
-from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, dense_refit, sample_nuts, warm_refits
+from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, dense_refit, extend_chains, sample_nuts, warm_refits
 from llb.analysis.stan_syntax import Declaration
 from llb.stats.summary import rhat, summarise
 from llb.stan.toolchain import Toolchain, find_toolchain
@@ -354,9 +354,23 @@ def trouble_rank(fit: Fit) -> tuple[bool, int, int]:
 def _remedy(model: StanModel, fit: Fit, config: SamplerConfig, ladder: Sequence[float]) -> tuple[SamplerConfig, Fit]:
     """Divergences, poor energy exploration or chains that disagree bias the draws and the evidence:
     refit with a dense metric if the draws are strongly correlated, then with a smaller step (a
-    higher adapt_delta) while the divergences fall. Each refit is kept only if it samples better."""
+    higher adapt_delta) while the divergences fall, then, if the chains only mix slowly, run them
+    for longer. Each refit is kept only if it samples better."""
     fit = _better(fit, _dense_refit(model, fit, config))
-    return climb_adapt_delta(fit, config, ladder, warm_refits(model))
+    config, fit = climb_adapt_delta(fit, config, ladder, warm_refits(model))
+    if _mixes_slowly(fit):
+        try:
+            fit = _better(fit, extend_chains(model, fit, config))
+        except ModelRuntimeError:  # the fit in hand stands
+            pass
+    return config, fit
+
+
+def _mixes_slowly(fit: Fit) -> bool:
+    """No divergences and no poor energy exploration, but chains that do not yet agree (R-hat > 1.01)."""
+    divergent, warnings = sampling_trouble(fit)
+    low_e_bfmi = any(math.isfinite(value) and value < LOW_E_BFMI for value in fit.e_bfmi())
+    return divergent == 0 and warnings > 0 and not low_e_bfmi
 
 
 def _dense_refit(model: StanModel, fit: Fit, config: SamplerConfig) -> Fit | None:

@@ -208,6 +208,25 @@ def dense_refit(model: StanModel, fit: Fit, config: SamplerConfig) -> Fit | None
     return sample_nuts(model, replace(config, warmup=fixed_metric_warmup(config.warmup)), warm=fit, metric=metric)
 
 
+def extend_chains(model: StanModel, fit: Fit, config: SamplerConfig) -> Fit:
+    """``fit``'s chains run on for as many draws again and joined to them: for chains that mix too
+    slowly to agree (R-hat above 1.01) though nothing diverges, where only more draws help. Each
+    chain goes on from its last draw with the metric the draws estimate kept fixed, after a short
+    warmup that adapts the step size alone; both parts leave the posterior invariant."""
+    more = sample_nuts(
+        model, replace(config, warmup=fixed_metric_warmup(config.warmup), draws=fit.draws.shape[1]),
+        warm=fit, metric=draws_metric(fit, dense=fit.dense),
+    )  # fmt: skip
+    return replace(
+        more,
+        draws=np.concatenate([fit.draws, more.draws], axis=1),
+        unconstrained=np.concatenate([fit.unconstrained, more.unconstrained], axis=1),
+        sampler=np.concatenate([fit.sampler, more.sampler], axis=1),
+        messages=fit.messages + more.messages,
+        seconds=fit.seconds + more.seconds,
+    )
+
+
 def climb_adapt_delta(
     fit: Fit, config: SamplerConfig, ladder: Sequence[float], sample: Callable[[SamplerConfig, Fit], Fit]
 ) -> tuple[SamplerConfig, Fit]:
