@@ -251,3 +251,41 @@ def test_a_dense_metric_is_not_tried_for_weakly_correlated_draws(conjugate_fit, 
     assert correlation_condition(fit) < 5  # three independent posteriors
     with make_model(compiled("conjugate.stan"), data) as model:
         assert dense_refit(model, fit, SamplerConfig()) is None
+
+
+def test_extended_chains_continue_the_fit_and_keep_sampling_the_posterior(conjugate_fit, compiled):
+    from llb.stan.sample import draws_metric, extend_chains
+
+    data, fit = conjugate_fit
+    short = replace_draws(fit, 500)
+    with make_model(compiled("conjugate.stan"), data) as model:
+        longer = extend_chains(model, short, SamplerConfig(seed=13))
+    assert longer.draws.shape == (4, 1000, 4) and longer.unconstrained.shape == (4, 1000, 3)
+    np.testing.assert_array_equal(longer.draws[:, :500], short.draws)  # the first part is the fit itself
+    np.testing.assert_allclose(longer.inv_metric[0], draws_metric(short, dense=False), rtol=1e-12)  # kept fixed
+    assert longer.sampler.shape[1] == 1000
+    for name in ("mu", "theta", "lambda"):
+        exact = exact_posteriors(data)[name]
+        x = longer.column(name)[:, 500:]  # the new part alone is a sample of the posterior
+        assert abs(x.mean() - exact.mean()) < Z * exact.std() / np.sqrt(ess_bulk(x))
+
+
+def replace_draws(fit, keep: int):
+    """The fit with only its first ``keep`` draws in each chain."""
+    from dataclasses import replace
+
+    return replace(fit, draws=fit.draws[:, :keep], unconstrained=fit.unconstrained[:, :keep], sampler=fit.sampler[:, :keep])
+
+
+def test_only_chains_that_mix_slowly_are_run_for_longer():
+    from llb.pipeline.program import _mixes_slowly
+
+    rng = np.random.default_rng(4)
+    good = rng.normal(size=(4, 500, 1))
+    iid_energy = rng.normal(size=(4, 500))
+    shifted = good + np.array([0, 0, 0, 0.6])[:, None, None]  # chains that do not quite agree: R-hat about 1.03
+    assert _mixes_slowly(synthetic_fit(shifted, iid_energy))
+    assert not _mixes_slowly(synthetic_fit(good, iid_energy))  # nothing wrong
+    assert not _mixes_slowly(synthetic_fit(shifted, iid_energy, divergent=2))  # divergences: other remedies
+    sticky = np.cumsum(rng.normal(size=(4, 500)), axis=1)
+    assert not _mixes_slowly(synthetic_fit(shifted, sticky))  # poor energy exploration: more draws will not help
