@@ -319,7 +319,10 @@ def _print_fit(result, program: Path) -> None:
     diagnostics = report.diagnostics()
     hit = " (cache hit)" if report.compiled and report.compiled.cache_hit else ""
     timings = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in report.timings.items())
-    console.print(f"divergent transitions: {diagnostics['divergences']} (adapt_delta {diagnostics['adapt_delta']}); max tree depth hits: {diagnostics['max_treedepth_hits']}")
+    console.print(
+        f"divergent transitions: {diagnostics['divergences']} (adapt_delta {diagnostics['adapt_delta']}, {diagnostics['metric']} metric); "
+        f"max tree depth hits: {diagnostics['max_treedepth_hits']}"
+    )
     if report.evidence is not None and report.log_evidence is not None:
         evidence = report.evidence
         console.print(

@@ -308,6 +308,12 @@ def _programs_table(run: RunData) -> str:
             details.append(f"<p class='note'>warning: {html.escape(concern)}</p>")
         if model.get("reparameterisation"):
             details.append(f"<p class='note'>sampled as: {html.escape(model['reparameterisation'])}</p>")
+        sampler = model.get("diagnostics") or {}
+        if sampler.get("metric") == "dense" or (sampler.get("adapt_delta") or 0.8) > 0.8:
+            details.append(
+                f"<p class='note'>NUTS: {html.escape(str(sampler.get('metric', 'diag')))} metric, adapt_delta {sampler.get('adapt_delta')}, "
+                f"{sampler.get('divergences')} divergent transitions</p>"
+            )
         details.append(f"<pre>{html.escape(model['source'])}</pre>")
         status_class = "ok" if model["status"] == "ok" else "failed"
         rows.append(

