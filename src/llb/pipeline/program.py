@@ -357,7 +357,10 @@ def _remedy(model: StanModel, fit: Fit, config: SamplerConfig, ladder: Sequence[
     higher adapt_delta) while the divergences fall, then, if the chains only mix slowly, run them
     for longer. Each refit is kept only if it samples better."""
     fit = _better(fit, _dense_refit(model, fit, config))
-    config, fit = climb_adapt_delta(fit, config, ladder, warm_refits(model))
+    try:
+        config, fit = climb_adapt_delta(fit, config, ladder, warm_refits(model))
+    except ModelRuntimeError:  # a refit that fails (its chains could not start, say): the fit in hand stands
+        pass
     if _mixes_slowly(fit):
         try:
             fit = _better(fit, extend_chains(model, fit, config))
