@@ -289,3 +289,20 @@ def test_only_chains_that_mix_slowly_are_run_for_longer():
     assert not _mixes_slowly(synthetic_fit(shifted, iid_energy, divergent=2))  # divergences: other remedies
     sticky = np.cumsum(rng.normal(size=(4, 500)), axis=1)
     assert not _mixes_slowly(synthetic_fit(shifted, sticky))  # poor energy exploration: more draws will not help
+
+
+def test_a_refit_that_fails_leaves_the_fit_in_hand(monkeypatch):
+    import llb.pipeline.program as program
+    from llb.stan.model import ModelRuntimeError
+
+    def failing_refits(model):
+        def refit(config, previous):
+            raise ModelRuntimeError("the chains could not start")
+
+        return refit
+
+    monkeypatch.setattr(program, "warm_refits", failing_refits)
+    rng = np.random.default_rng(6)
+    fit = synthetic_fit(rng.normal(size=(4, 500, 1)), rng.normal(size=(4, 500)), divergent=5)
+    config, kept = program._remedy(None, fit, SamplerConfig(), (0.95, 0.99))
+    assert kept is fit and config.adapt_delta == 0.8
