@@ -100,3 +100,24 @@ def test_failed_builds_leave_nothing_in_the_cache(toolchain):
     assert not folder.exists()
     leftovers = list(folder.parent.glob(f".build-{key[:8]}-*")) if folder.parent.exists() else []
     assert leftovers == []
+
+
+def test_build_folders_left_by_killed_builds_are_swept(tmp_path):
+    """Only folders older than any live build can be are removed; a fresh one (a build in progress) stays."""
+    import os
+    import time
+
+    from llb.stan.compile import STALE_BUILD_SECONDS, remove_stale_builds
+
+    stale = tmp_path / ".build-0123abcd-x1"
+    (stale / "0123abcd").mkdir(parents=True)
+    (stale / "0123abcd" / "model.o").write_bytes(b"\0")
+    live = tmp_path / ".build-89abcdef-y2"
+    live.mkdir()
+    library = tmp_path / "0123abcd0123abcd0123abcd"
+    library.mkdir()
+    old = time.time() - STALE_BUILD_SECONDS - 60
+    for path in (stale, library):
+        os.utime(path, (old, old))
+    remove_stale_builds(tmp_path)
+    assert not stale.exists() and live.exists() and library.exists()

@@ -146,6 +146,7 @@ def _compile(source: str, toolchain: Toolchain, jobs: int | None, start: float) 
             return CompiledProgram(key, target, True, time.perf_counter() - start)
         final_dir = target.parent
         final_dir.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_builds(final_dir.parent)
         with tempfile.TemporaryDirectory(dir=final_dir.parent, prefix=f".build-{key[:8]}-") as tmp:
             work = Path(tmp) / key
             work.mkdir()
@@ -163,6 +164,22 @@ def _compile(source: str, toolchain: Toolchain, jobs: int | None, start: float) 
         link_seconds=timings["link"],
         translation_units=int(timings["units"]),
     )
+
+
+# A build folder older than this belongs to no live build (stanc, the compile and the link each
+# have a time limit well under it): it was left by a process that was killed mid-build.
+STALE_BUILD_SECONDS = 2 * (STANC_TIMEOUT + 2 * COMPILE_TIMEOUT)
+
+
+def remove_stale_builds(shard: Path, *, now: float | None = None) -> None:
+    """Delete the ``.build-*`` folders in a cache shard that killed builds left behind."""
+    now = time.time() if now is None else now
+    for folder in shard.glob(".build-*"):
+        try:
+            if now - folder.stat().st_mtime > STALE_BUILD_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # gone already: another process swept it
+            continue
 
 
 def usable_cpus() -> int:
