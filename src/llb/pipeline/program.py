@@ -11,7 +11,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -310,11 +310,7 @@ def _sample_and_weigh(
             found = _reparameterised_fit(report, data, settings.sampler, toolchain, compile_jobs)
             if found is not None:
                 alternative, compiled, alternative_fit, rewrite = found
-                alternative_config = settings.sampler
-                try:
-                    alternative_config, alternative_fit = _remedy(alternative, alternative_fit, settings.sampler, settings.adapt_delta_ladder)
-                except ModelRuntimeError:  # a refit of the rewrite failed: the fit in hand stands
-                    pass
+                alternative_config, alternative_fit = _remedy(alternative, alternative_fit, settings.sampler, settings.adapt_delta_ladder)
                 if trouble_rank(alternative_fit) < trouble_rank(fit):
                     model, fit, config = alternative, alternative_fit, alternative_config
                     report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
@@ -337,11 +333,15 @@ HIGH_RHAT = 1.01
 
 def sampling_trouble(fit: Fit) -> tuple[int, int]:
     """(divergent transitions, other warning signs: chains with E-BFMI < 0.3, R-hat > 1.01): smaller is better."""
-    e_bfmi = fit.e_bfmi()
-    warnings = sum(1 for value in e_bfmi if math.isfinite(value) and value < LOW_E_BFMI)
+    warnings = _low_e_bfmi_chains(fit)
     unconstrained_rhat = [rhat(fit.unconstrained[:, :, i]) for i in range(fit.unconstrained.shape[2])]
     warnings += sum(1 for value in unconstrained_rhat if math.isfinite(value) and value > HIGH_RHAT)
     return fit.num_divergent, warnings
+
+
+def _low_e_bfmi_chains(fit: Fit) -> int:
+    """How many chains explore energy poorly (E-BFMI < 0.3)."""
+    return sum(1 for value in fit.e_bfmi() if math.isfinite(value) and value < LOW_E_BFMI)
 
 
 def trouble_rank(fit: Fit) -> tuple[bool, int, int]:
@@ -355,35 +355,31 @@ def _remedy(model: StanModel, fit: Fit, config: SamplerConfig, ladder: Sequence[
     """Divergences, poor energy exploration or chains that disagree bias the draws and the evidence:
     refit with a dense metric if the draws are strongly correlated, then with a smaller step (a
     higher adapt_delta) while the divergences fall, then, if the chains only mix slowly, run them
-    for longer. Each refit is kept only if it samples better."""
-    fit = _better(fit, _dense_refit(model, fit, config))
+    for longer. Each refit is kept only if it samples better; one that fails (its chains could not
+    start, say) leaves the fit in hand standing, so this never raises ModelRuntimeError."""
+    if sampling_trouble(fit) > (0, 0):
+        fit = _better(fit, _attempt(lambda: dense_refit(model, fit, config)))
     try:
         config, fit = climb_adapt_delta(fit, config, ladder, warm_refits(model))
-    except ModelRuntimeError:  # a refit that fails (its chains could not start, say): the fit in hand stands
+    except ModelRuntimeError:
         pass
     if _mixes_slowly(fit):
-        try:
-            fit = _better(fit, extend_chains(model, fit, config))
-        except ModelRuntimeError:  # the fit in hand stands
-            pass
+        fit = _better(fit, _attempt(lambda: extend_chains(model, fit, config)))
     return config, fit
+
+
+def _attempt(refit: Callable[[], Fit | None]) -> Fit | None:
+    """``refit()``, or None if its sampling fails."""
+    try:
+        return refit()
+    except ModelRuntimeError:
+        return None
 
 
 def _mixes_slowly(fit: Fit) -> bool:
     """No divergences and no poor energy exploration, but chains that do not yet agree (R-hat > 1.01)."""
     divergent, warnings = sampling_trouble(fit)
-    low_e_bfmi = any(math.isfinite(value) and value < LOW_E_BFMI for value in fit.e_bfmi())
-    return divergent == 0 and warnings > 0 and not low_e_bfmi
-
-
-def _dense_refit(model: StanModel, fit: Fit, config: SamplerConfig) -> Fit | None:
-    """The fit again with a dense metric, when it has trouble and its draws are strongly correlated."""
-    if sampling_trouble(fit) == (0, 0):
-        return None
-    try:
-        return dense_refit(model, fit, config)
-    except ModelRuntimeError:  # the fit in hand stands
-        return None
+    return divergent == 0 and warnings > 0 and _low_e_bfmi_chains(fit) == 0
 
 
 def _better(fit: Fit, challenger: Fit | None) -> Fit:

@@ -110,7 +110,7 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
     start = time.perf_counter()
     start_from = warm if warm is not None and warm.unconstrained.shape[0] >= config.chains and warm.unconstrained.shape[2] == model.n_unconstrained else None
     dense = metric is not None and metric.ndim == 2
-    if metric is None and start_from is not None and start_from.inv_metric.ndim == 3:
+    if metric is None and start_from is not None and start_from.dense:
         dense = True  # a warm start from a dense fit keeps a dense metric
     outputs = [
         model.sample_chain(
