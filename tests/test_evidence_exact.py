@@ -113,4 +113,6 @@ def test_equivalent_programs_get_the_same_evidence(compiled):
     # the centered program diverged as written, so the pipeline sampled its non-centred rewrite
     assert centered.reparameterisation == "non-centred theta with <offset, multiplier> (same model, better geometry)"
     assert "array[J] real<offset=mu, multiplier=tau> theta;" in centered.fitted_source
+    # ... from the library compiled for the program as written, which holds both versions
+    assert "llb_rewrite" in (centered.compiled.library.parent / "program.stan").read_text()
     assert noncentered.reparameterisation is None

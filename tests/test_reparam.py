@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from llb.analysis.reparam import innovations, reparameterise, whitened
+from conftest import read_program
+from llb.analysis.reparam import REWRITE_FLAG, innovations, reparameterise, switchable, whitened
 from llb.pipeline.program import FitSettings, fit_program
 from llb.stan.compile import compile_program
 from llb.stan.model import StanModel
@@ -144,6 +145,7 @@ def assert_both_have_the_exact_evidence(toolchain, program: str, rewritten_sourc
     rewrite. Both within 0.1 nat and 4.5 standard errors of ``exact``."""
     report = fit_program(program, data, settings=FitSettings(sampler=config))
     assert report.ok, report.reason
+    assert not any("llb_raw" in row["name"] for row in report.summary)  # llb's coordinates are not the program's
     with StanModel(compile_program(rewritten_source, toolchain=toolchain).library, data) as model:
         fit = sample_nuts(model, config)
         rewritten = estimate_evidence(model.log_density_many, fit.unconstrained, seed=config.seed)
@@ -212,3 +214,47 @@ def test_whitening_keeps_the_evidence(toolchain):
 
     exact = math.log(integrate.quad(integrand, 0, np.inf, limit=200)[0]) - 10
     assert_both_have_the_exact_evidence(toolchain, WHITENED, whitened(WHITENED).source, MULTI_DATA, exact, SamplerConfig(seed=5))
+
+
+EIGHT_SCHOOLS = {"J": 8, "y": [28, 8, -3, 7, -1, 1, 18, 12], "sigma": [15, 10, 16, 11, 9, 11, 10, 18]}
+
+
+def test_a_switchable_program_declares_its_flag_and_keeps_both_versions():
+    rewrite, both = switchable(SLICE_WALK)
+    assert rewrite == reparameterise(SLICE_WALK) and rewrite.raw_variables == ("x_llb_raw",)
+    lines = [line.strip() for line in both.splitlines()]
+    assert f"int<lower=0, upper=1> {REWRITE_FLAG};" in lines
+    assert f"if ({REWRITE_FLAG}) {{" in lines and "x = x_llb_raw;" in lines
+    assert "x[2 : N] ~ normal(x[1 : (N - 1)], s);" in lines
+    centred = switchable(read_program("eight_schools_centered.stan"))[1]
+    assert f"array[J] real<offset={REWRITE_FLAG} * (mu), multiplier={REWRITE_FLAG} * (tau) + (1 - {REWRITE_FLAG})> theta;" in centred
+    assert switchable(read_program("eight_schools_noncentered.stan")) is None  # nothing to rewrite
+    assert switchable(SLICE_WALK.replace("int N;", f"int N; int {REWRITE_FLAG};")) is None  # the name is taken
+
+
+@pytest.mark.parametrize(
+    "program,data",
+    [(SLICE_WALK, DATA), (WHITENED, MULTI_DATA), (read_program("eight_schools_centered.stan"), EIGHT_SCHOOLS)],
+    ids=["innovations", "whitened", "non-centred"],
+)
+def test_one_library_is_the_program_as_written_at_0_and_its_rewrite_at_1(toolchain, program, data):
+    """Log density and gradient equal to those of each program compiled on its own, at random
+    points of the same unconstrained coordinates, and so are the constrained values."""
+    rewrite, both = switchable(program)
+    library = compile_program(both, toolchain=toolchain)
+    references = {0: program, 1: rewrite.source}
+    rng = np.random.default_rng(11)
+    for flag, source in references.items():
+        with StanModel(compile_program(source, toolchain=toolchain).library, data) as reference, StanModel(
+            library.library, library.data_for({**data, REWRITE_FLAG: flag})
+        ) as switched:
+            assert switched.n_unconstrained == reference.n_unconstrained
+            for _ in range(5):
+                point = rng.normal(scale=0.7, size=reference.n_unconstrained)
+                lp, gradient = switched.log_density_gradient(point)
+                expected_lp, expected_gradient = reference.log_density_gradient(point)
+                assert lp == pytest.approx(expected_lp, rel=1e-12, abs=1e-12)
+                np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-12, atol=1e-12)
+                values, expected = _named(switched, switched.constrain(point, include_gq=False)), _named(reference, reference.constrain(point, include_gq=False))
+                for name in expected:
+                    np.testing.assert_allclose(values[name], expected[name], rtol=1e-12, atol=1e-12)

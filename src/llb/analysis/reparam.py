@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from llb.analysis.likelihood import add_data_declaration
 from llb.analysis.stan_syntax import (
     IDENT, TILDE, Declaration, block_declarations, blocks, enclosing_loops, mentions, replace_block, split_top_level,
 )  # fmt: skip
@@ -35,6 +36,8 @@ from llb.stan.validate import canonical_form
 # location-scale families and the positions of (location, scale) among their arguments
 LOCATION_SCALE = {"normal": (0, 1), "cauchy": (0, 1), "double_exponential": (0, 1), "logistic": (0, 1), "student_t": (1, 2)}
 _AFFINE_TYPES = {"real", "vector", "row_vector"}
+# The data flag of a switchable program: 1 samples the rewrite, 0 the program as written.
+REWRITE_FLAG = "llb_rewrite"
 
 
 @dataclass(frozen=True)
@@ -44,26 +47,46 @@ class Reparameterisation:
     source: str
     variables: tuple[str, ...]
     changes: tuple[str, ...]
+    raw_variables: tuple[str, ...] = ()  # parameters llb added for the new coordinates (x_llb_raw)
 
     @property
     def description(self) -> str:
         return "; ".join(self.changes)
 
 
-def reparameterise(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
-    """Every rewrite that applies, one after the other (non-centring, innovations, whitening), or None."""
+def reparameterise(source: str, *, toolchain: Toolchain | None = None, switch: str | None = None) -> Reparameterisation | None:
+    """Every rewrite that applies, one after the other (non-centring, innovations, whitening), or None.
+
+    With ``switch`` (a data variable the program declares) every change is made only where that
+    flag is 1: see ``switchable``."""
     found: list[Reparameterisation] = []
     current = source
     for rewrite in (noncentre, innovations, whitened):
-        done = rewrite(current, toolchain=toolchain)
+        done = rewrite(current, toolchain=toolchain, switch=switch)
         if done is not None:
             found.append(done)
             current = done.source
     if not found:
         return None
     return Reparameterisation(
-        found[-1].source, tuple(v for r in found for v in r.variables), tuple(c for r in found for c in r.changes)
+        found[-1].source,
+        tuple(v for r in found for v in r.variables),
+        tuple(c for r in found for c in r.changes),
+        tuple(v for r in found for v in r.raw_variables),
     )
+
+
+def switchable(source: str, *, toolchain: Toolchain | None = None) -> tuple[Reparameterisation, str] | None:
+    """(the rewrite, one program holding both it and ``source``, chosen by the data flag
+    REWRITE_FLAG), or None when no rewrite applies or the program already uses the flag's name."""
+    rewrite = reparameterise(source, toolchain=toolchain)
+    if rewrite is None or mentions(source, REWRITE_FLAG):
+        return None
+    declared = add_data_declaration(canonical_form(source, toolchain=toolchain), f"int<lower=0, upper=1> {REWRITE_FLAG};")
+    both = reparameterise(declared, toolchain=toolchain, switch=REWRITE_FLAG)
+    if both is None or both.changes != rewrite.changes:
+        return None
+    return rewrite, both.source
 
 
 def _canonical_blocks(source: str, toolchain: Toolchain | None) -> tuple[str, dict[str, list[str]]] | None:
@@ -81,8 +104,9 @@ def _known_before_model(parts: dict[str, list[str]]) -> tuple[list[Declaration],
     return parameters, [d for block in ("data", "transformed data") for d in block_declarations(parts.get(block, []))]
 
 
-def noncentre(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
-    """The program with every eligible hierarchical parameter non-centred, or None if none is."""
+def noncentre(source: str, *, toolchain: Toolchain | None = None, switch: str | None = None) -> Reparameterisation | None:
+    """The program with every eligible hierarchical parameter non-centred, or None if none is.
+    With ``switch``, the offset and multiplier are 0 and 1 (the identity) where that flag is 0."""
     parsed = _canonical_blocks(source, toolchain)
     if parsed is None:
         return None
@@ -122,6 +146,8 @@ def noncentre(source: str, *, toolchain: Toolchain | None = None) -> Reparameter
         index = _declaration_line(new_parameter_lines, name)
         if index is None:
             continue
+        if switch is not None:
+            location, scale = f"{switch} * ({location})", f"{switch} * ({scale}) + (1 - {switch})"
         new_parameter_lines[index] = _with_affine(new_parameter_lines[index], declaration.type, location, scale)
         changed.append(name)
     if not changed:
@@ -141,8 +167,9 @@ class _Walk:
     scale: str
 
 
-def innovations(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
-    """The program with every random walk or AR(1) term sampled as its innovations, or None."""
+def innovations(source: str, *, toolchain: Toolchain | None = None, switch: str | None = None) -> Reparameterisation | None:
+    """The program with every random walk or AR(1) term sampled as its innovations, or None.
+    With ``switch``, x is x_raw itself and no Jacobian is added where that flag is 0."""
     parsed = _canonical_blocks(source, toolchain)
     if parsed is None:
         return None
@@ -169,21 +196,35 @@ def innovations(source: str, *, toolchain: Toolchain | None = None) -> Reparamet
         assert at is not None  # _walk only accepts parameters declared alone on their line
         parameter_lines[at] = "  " + replace(walk.declaration, name=raw).declaration_text()
         t = walk.index
-        definitions += [
-            "  " + walk.declaration.declaration_text(),
-            f"  {name}[1] = {raw}[1];",
-            f"  for ({t} in 2 : {walk.size}) {{",
-            f"    {name}[{t}] = {walk.location} + {walk.scale} * {raw}[{t}];",
-            "  }",
-        ]
-        jacobians += [f"  for ({t} in 2 : {walk.size}) {{", f"    target += log({walk.scale});", "  }"]
+        definitions += ["  " + walk.declaration.declaration_text()] + _switched(
+            [
+                f"{name}[1] = {raw}[1];",
+                f"for ({t} in 2 : {walk.size}) {{",
+                f"  {name}[{t}] = {walk.location} + {walk.scale} * {raw}[{t}];",
+                "}",
+            ],
+            switch,
+            f"{name} = {raw};",
+        )
+        jacobians += _switched([f"for ({t} in 2 : {walk.size}) {{", f"  target += log({walk.scale});", "}"], switch)
     rewritten = _with_new_coordinates(canonical, parts, parameter_lines, definitions, jacobians)
     names = tuple(walks)
     described = (
         f"random walk {', '.join(names)} sampled as its innovations ({names[0]}[t] = location + scale * "
         f"{raws[0]}[t], Jacobian added; same model, better geometry)"
     )
-    return Reparameterisation(rewritten, names, (described,))
+    return Reparameterisation(rewritten, names, (described,), tuple(raws))
+
+
+def _switched(lines: list[str], switch: str | None, otherwise: str | None = None) -> list[str]:
+    """Model or transformed-parameter statements (indented one level), run only where the flag
+    ``switch`` is 1 (with ``otherwise`` where it is 0); all of them, always, without a switch."""
+    if switch is None:
+        return [f"  {line}" for line in lines]
+    out = [f"  if ({switch}) {{", *(f"    {line}" for line in lines)]
+    if otherwise is not None:
+        out += ["  } else {", f"    {otherwise}"]
+    return out + ["  }"]
 
 
 def _with_new_coordinates(canonical: str, parts: dict[str, list[str]], parameter_lines: list[str], definitions: list[str], jacobians: list[str]) -> str:
@@ -201,7 +242,7 @@ def _with_new_coordinates(canonical: str, parts: dict[str, list[str]], parameter
 _CHOLESKY_FACTOR = {"multi_normal": "cholesky_decompose({})", "multi_normal_cholesky": "{}"}
 
 
-def whitened(source: str, *, toolchain: Toolchain | None = None) -> Reparameterisation | None:
+def whitened(source: str, *, toolchain: Toolchain | None = None, switch: str | None = None) -> Reparameterisation | None:
     """The program with every multivariate normal parameter, ``x ~ multi_normal(mu, Sigma)`` or
     ``multi_normal_cholesky(mu, L)``, sampled as ``x = mu + L * x_llb_raw`` (L the covariance's
     Cholesky factor), the statement kept as written and ``target += sum(log(diagonal(L)))`` added
@@ -233,15 +274,15 @@ def whitened(source: str, *, toolchain: Toolchain | None = None) -> Reparameteri
         factor = _CHOLESKY_FACTOR[match["dist"]].format(covariance)
         raw = _fresh_name(f"{name}_llb_raw", canonical)
         parameter_lines[at] = "  " + replace(declaration, name=raw).declaration_text()
-        definitions += ["  " + declaration.declaration_text(), f"  {name} = {location} + {factor} * {raw};"]
-        jacobians.append(f"  target += sum(log(diagonal({factor})));")
+        definitions += ["  " + declaration.declaration_text()] + _switched([f"{name} = {location} + {factor} * {raw};"], switch, f"{name} = {raw};")
+        jacobians += _switched([f"target += sum(log(diagonal({factor})));"], switch)
         names.append(name)
         raws.append(raw)
     if not names:
         return None
     rewritten = _with_new_coordinates(canonical, parts, parameter_lines, definitions, jacobians)
     described = f"multivariate normal {', '.join(names)} sampled whitened ({names[0]} = location + L * {raws[0]}, Jacobian added; same model, better geometry)"
-    return Reparameterisation(rewritten, tuple(names), (described,))
+    return Reparameterisation(rewritten, tuple(names), (described,), tuple(raws))
 
 
 def _walk(

@@ -22,7 +22,7 @@ from llb.stats.evidence import DEFAULT_METHOD, DEFAULT_NUM_PROPOSAL, Evidence, e
 from llb.stan.model import ModelRuntimeError, StanModel
 from llb.pipeline.normaliser import PriorNormaliser, estimate_prior_normaliser
 from llb.analysis.priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
-from llb.analysis.reparam import reparameterise
+from llb.analysis.reparam import REWRITE_FLAG, Reparameterisation, reparameterise, switchable
 from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, dense_refit, extend_chains, sample_nuts, warm_refits
 from llb.analysis.stan_syntax import Declaration
 from llb.stats.summary import rhat, summarise
@@ -99,7 +99,7 @@ class FitReport:
     log_evidence: float | None = None  # the estimate plus the prior corrections' constant
     adapt_delta: float | None = None
     reparameterisation: str | None = None  # how the program was rewritten for sampling, if it was
-    fitted_source: str | None = None  # the program actually compiled, when it differs from the one given
+    fitted_source: str | None = None  # the program the draws are from, when it differs from the one given
     goal_names: tuple[str, ...] = ()
     goal_draws: np.ndarray | None = None  # (chains * draws, len(goal_names))
     prior_normaliser: PriorNormaliser | None = None  # the numerical estimate of log Z_prior, if made
@@ -204,9 +204,20 @@ def fit_program(
     report = replace(report, fitted_source=prior_check.source if prior_check.rewritten else None)
     if prior_check.likelihood_flag:
         checked = {**checked, prior_check.likelihood_flag: 1}
+    # A program llb can rewrite into other coordinates is compiled with both behind a data flag
+    # (reparam.switchable), so that trying the rewrite, if the fit calls for it, needs no compile.
+    both = switchable(prior_check.source, toolchain=toolchain)
     lap("priors")
 
-    loaded = _compile_and_load(prior_check.source, checked, settings.sampler.seed, toolchain, compile_jobs)
+    loaded = None
+    if both is not None:
+        loaded = _compile_and_load(both[1], {**checked, REWRITE_FLAG: 0}, settings.sampler.seed, toolchain, compile_jobs)
+        if isinstance(loaded, FitReport):  # the program as written is still worth its own compile
+            both, loaded = None, None
+        else:
+            checked = {**checked, REWRITE_FLAG: 0}
+    if loaded is None:
+        loaded = _compile_and_load(prior_check.source, checked, settings.sampler.seed, toolchain, compile_jobs)
     lap("compile")
     if isinstance(loaded, FitReport):
         return replace(report, status=loaded.status, reason=loaded.reason, compiled=loaded.compiled)
@@ -214,7 +225,7 @@ def fit_program(
     assert report.prior_check is not None
     report = replace(report, compiled=compiled, prior_check=replace(report.prior_check, source=prior_check.source, likelihood_flag=prior_check.likelihood_flag))
     try:
-        report = _sample_and_weigh(model, report, settings, goal, checked, toolchain, compile_jobs, lap)
+        report = _sample_and_weigh(model, report, settings, goal, checked, toolchain, compile_jobs, lap, both[0] if both else None)
     finally:
         model.close()
     if settings.fit_improper and prior_check.reshaped and report.fit is not None:
@@ -244,9 +255,11 @@ def _posterior_as_written(report: FitReport, source: str, data: dict[str, Any], 
     return replace(_with_posterior(report, fit, report.goal_names), posterior_note=note)
 
 
-def _with_posterior(report: FitReport, fit: Fit, goal_names) -> FitReport:
-    """The report with ``fit``, its summary and the goal's draws."""
-    report = replace(report, fit=fit, summary=summarise(fit.draws, fit.names))
+def _with_posterior(report: FitReport, fit: Fit, goal_names, hidden: Sequence[str] = ()) -> FitReport:
+    """The report with ``fit``, its summary (without the variables ``hidden``: llb's own coordinates)
+    and the goal's draws."""
+    shown = [i for i, name in enumerate(fit.names) if name.split("[")[0] not in hidden]
+    report = replace(report, fit=fit, summary=summarise(fit.draws[:, :, shown], [fit.names[i] for i in shown]))
     if not goal_names:
         return report
     columns = [fit.names.index(name) for name in goal_names]
@@ -278,7 +291,10 @@ def _sample_and_weigh(
     toolchain: Toolchain | None,
     compile_jobs: int | None,
     lap,
+    switchable_rewrite: Reparameterisation | None = None,
 ) -> FitReport:
+    """Sample (remedied as needed), then weigh. ``switchable_rewrite``: the rewrite that ``model``'s
+    library holds behind REWRITE_FLAG (``data`` sets the flag to 0: the program as written)."""
     sizes = {variable.name: tuple(variable.shape) for variable in model.variables}
     goal_names: list[str] = []
     if goal is not None:
@@ -299,6 +315,7 @@ def _sample_and_weigh(
             if not normaliser.ok:
                 return _unnormalisable(replace(report, prior_normaliser=normaliser))
     alternative: StanModel | None = None
+    hidden = switchable_rewrite.raw_variables if switchable_rewrite else ()  # llb's coordinates, not the program's
     try:
         fit = sample_nuts(model, config)
         lap("sample")
@@ -307,13 +324,14 @@ def _sample_and_weigh(
             # Funnels from hierarchical priors and random walks, which no metric or step size
             # removes: the same model in other coordinates (reparam.py), remedied in turn; the
             # better of the two is kept.
-            found = _reparameterised_fit(report, data, settings.sampler, toolchain, compile_jobs)
+            found = _reparameterised_fit(report, data, settings.sampler, toolchain, compile_jobs, switchable_rewrite)
             if found is not None:
                 alternative, compiled, alternative_fit, rewrite = found
                 alternative_config, alternative_fit = _remedy(alternative, alternative_fit, settings.sampler, settings.adapt_delta_ladder)
                 if trouble_rank(alternative_fit) < trouble_rank(fit):
                     model, fit, config = alternative, alternative_fit, alternative_config
                     report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
+                    hidden = rewrite.raw_variables
     except ModelRuntimeError as error:
         lap("refit")
         if alternative is not None:
@@ -321,7 +339,7 @@ def _sample_and_weigh(
         return replace(report, status=SAMPLING_ERROR, reason=f"sampling failed: {error}")
     lap("refit")
     try:
-        return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap, normaliser)
+        return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap, normaliser, hidden)
     finally:
         if alternative is not None:
             alternative.close()
@@ -387,9 +405,23 @@ def _better(fit: Fit, challenger: Fit | None) -> Fit:
     return challenger if challenger is not None and trouble_rank(challenger) < trouble_rank(fit) else fit
 
 
-def _reparameterised_fit(report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None, compile_jobs: int | None):
-    """Fit the program rewritten into better coordinates, if a rewrite applies: (model, compiled, fit, rewrite)."""
+def _reparameterised_fit(
+    report: FitReport, data: dict[str, Any], config: SamplerConfig, toolchain: Toolchain | None, compile_jobs: int | None,
+    switchable_rewrite: Reparameterisation | None = None,
+):  # fmt: skip
+    """Fit the program rewritten into better coordinates, if a rewrite applies: (model, compiled, fit, rewrite).
+    The rewrite is the same library with REWRITE_FLAG set when it holds one, else a compile of its own."""
     assert report.prior_check is not None
+    if switchable_rewrite is not None and report.compiled is not None:
+        try:
+            model = StanModel(report.compiled.library, report.compiled.data_for({**data, REWRITE_FLAG: 1}), seed=config.seed)
+        except (DataError, OSError):
+            return None
+        try:
+            return model, report.compiled, sample_nuts(model, config), switchable_rewrite
+        except ModelRuntimeError:
+            model.close()
+            return None
     reparameterised = reparameterise(report.prior_check.source, toolchain=toolchain)
     if reparameterised is None or not validate_program(reparameterised.source, toolchain=toolchain).ok:
         return None
@@ -427,9 +459,9 @@ def _unnormalisable(report: FitReport) -> FitReport:
 
 def _weigh(
     model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport, settings: FitSettings, goal_names, sizes, data: dict[str, Any], lap,
-    normaliser: PriorNormaliser | None = None,
+    normaliser: PriorNormaliser | None = None, hidden: Sequence[str] = (),
 ) -> FitReport:
-    report = _with_posterior(report, fit, goal_names)
+    report = _with_posterior(report, fit, goal_names, hidden)
     lap("summary")
     if report.status in UNDEFINED_EVIDENCE:  # fitted for its posterior alone
         return report

@@ -9,6 +9,7 @@ declares (data inputs, parameters, transformed parameters, generated quantities)
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -172,7 +173,13 @@ def parse_info(info: dict) -> ProgramInfo:
 
 def canonical_form(source: str, *, toolchain: Toolchain | None = None) -> str:
     """stanc's pretty-printed program: one statement per line, no comments, no line wrapping."""
-    toolchain = toolchain or find_toolchain()
+    return _canonical_form(source, toolchain or find_toolchain())
+
+
+@functools.lru_cache(maxsize=64)
+def _canonical_form(source: str, toolchain: Toolchain) -> str:
+    # The prior analysis and each rewrite read one program's canonical form again; stanc's answer
+    # depends on the text and the toolchain alone. Failures (ValueError) are not cached.
     with tempfile.TemporaryDirectory(prefix="llb-canon-") as tmp:
         path = Path(tmp) / "program.stan"
         path.write_text(source)
