@@ -466,6 +466,7 @@ def test_number():
     assert number("3") == 3.0 and number("-1") == -1.0 and number("2.5e-3") == 0.0025 and number(".5") == 0.5
     assert number("- 2") == -2.0
     assert number(None) is None and number("a") is None and number("1 + 2") is None and number("") is None
+    assert number("\u0661\u0662") is None and number("1e") is None  # digits Stan does not read; an exponent without digits
 
 
 def test_evaluate_size():

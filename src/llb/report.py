@@ -160,11 +160,11 @@ def figure_array_posterior(run: RunData) -> bytes:
     names = run.names
     figure, axis = plt.subplots(figsize=(max(6.4, min(16, 0.25 * len(names) + 3)), 4.2))
     positions = np.arange(len(names))
-    for key, label, colour, shift in (("weight", "evidence-weighted (LLB)", "tab:blue", -0.15), ("flat_weight", "flat average", "tab:orange", 0.15)):
-        draws, weights = run.pooled(key)
-        if not draws.size:
+    for key, label, colour, shift in (("llb", "evidence-weighted (LLB)", "tab:blue", -0.15), ("flat", "flat average", "tab:orange", 0.15)):
+        posterior = run.result["posterior"].get(key)  # the run's summary of the mixture: its quantiles are computed once
+        if not posterior:
             continue
-        summary = np.array([weighted_quantiles(draws[:, i], weights, (0.05, 0.5, 0.95), discrete=run.discrete) for i in range(len(names))])
+        summary = np.array([[posterior[name][q] for q in ("q05", "q50", "q95")] for name in names])
         axis.errorbar(
             positions + shift, summary[:, 1], yerr=[summary[:, 1] - summary[:, 0], summary[:, 2] - summary[:, 1]],
             fmt="o", markersize=3, capsize=2, label=f"{label}: median and 90% interval", color=colour,

