@@ -116,3 +116,17 @@ def test_equivalent_programs_get_the_same_evidence(compiled):
     # ... from the library compiled for the program as written, which holds both versions
     assert "llb_rewrite" in (centered.compiled.library.parent / "program.stan").read_text()
     assert noncentered.reparameterisation is None
+
+
+def test_a_rewritten_program_checks_its_prior_in_the_coordinates_it_was_sampled_in(compiled):
+    """Centred eight schools is sampled non-centred from its switchable library; the numerical check
+    of its prior's normalisation samples the prior there too (centred, the prior is a funnel) and
+    finds the constant the analysis gives (its log is 0 once llb has truncated the half-Cauchy)."""
+    settings = FitSettings(sampler=SamplerConfig(seed=1), verify_normalisation=True)
+    report = fit_program(read_program("eight_schools_centered.stan"), EIGHT_SCHOOLS, settings=settings)
+    assert report.ok, report.reason
+    assert report.reparameterisation is not None
+    normaliser = report.prior_normaliser
+    assert normaliser is not None and normaliser.ok, normaliser
+    assert abs(normaliser.log_normaliser) < max(4 * normaliser.mc_se, 0.05)
+    assert_close(report, eight_schools_exact())

@@ -164,7 +164,7 @@ def figure_array_posterior(run: RunData) -> bytes:
         posterior = run.result["posterior"].get(key)  # the run's summary of the mixture: its quantiles are computed once
         if not posterior:
             continue
-        summary = np.array([[posterior[name][q] for q in ("q05", "q50", "q95")] for name in names])
+        summary = np.array([[math.nan if posterior[name][q] is None else posterior[name][q] for q in ("q05", "q50", "q95")] for name in names], dtype=float)
         axis.errorbar(
             positions + shift, summary[:, 1], yerr=[summary[:, 1] - summary[:, 0], summary[:, 2] - summary[:, 1]],
             fmt="o", markersize=3, capsize=2, label=f"{label}: median and 90% interval", color=colour,

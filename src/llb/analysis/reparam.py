@@ -86,7 +86,10 @@ def switchable(source: str, *, toolchain: Toolchain | None = None) -> tuple[Repa
     both = reparameterise(declared, toolchain=toolchain, switch=REWRITE_FLAG)
     if both is None or both.changes != rewrite.changes:
         return None
-    return rewrite, both.source
+    try:  # stanc type-checks it: the flag's arithmetic has no signature for array locations or scales
+        return rewrite, canonical_form(both.source, toolchain=toolchain)
+    except ValueError:
+        return None
 
 
 def _canonical_blocks(source: str, toolchain: Toolchain | None) -> tuple[str, dict[str, list[str]]] | None:

@@ -212,8 +212,10 @@ def fit_program(
     loaded = None
     if both is not None:
         loaded = _compile_and_load(both[1], {**checked, REWRITE_FLAG: 0}, settings.sampler.seed, toolchain, compile_jobs)
-        if isinstance(loaded, FitReport):  # the program as written is still worth its own compile
+        if isinstance(loaded, FitReport) and loaded.status in (INVALID, COMPILE_ERROR):  # the program as written may still compile
             both, loaded = None, None
+        elif isinstance(loaded, FitReport):
+            both = None
         else:
             checked = {**checked, REWRITE_FLAG: 0}
     if loaded is None:
@@ -315,7 +317,8 @@ def _sample_and_weigh(
             if not normaliser.ok:
                 return _unnormalisable(replace(report, prior_normaliser=normaliser))
     alternative: StanModel | None = None
-    hidden = switchable_rewrite.raw_variables if switchable_rewrite else ()  # llb's coordinates, not the program's
+    # Sampled as written, the switchable library's x_llb_raw equal x: left out of the summary.
+    hidden = switchable_rewrite.raw_variables if switchable_rewrite else ()
     try:
         fit = sample_nuts(model, config)
         lap("sample")
@@ -331,7 +334,9 @@ def _sample_and_weigh(
                 if trouble_rank(alternative_fit) < trouble_rank(fit):
                     model, fit, config = alternative, alternative_fit, alternative_config
                     report = replace(report, compiled=compiled, reparameterisation=rewrite.description, fitted_source=rewrite.source)
-                    hidden = rewrite.raw_variables
+                    hidden = ()  # sampled in them, llb's coordinates are part of the fit's diagnostics
+                    if switchable_rewrite is not None:  # the prior normaliser samples in the coordinates kept
+                        data = {**data, REWRITE_FLAG: 1}
     except ModelRuntimeError as error:
         lap("refit")
         if alternative is not None:
