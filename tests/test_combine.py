@@ -287,6 +287,23 @@ def test_equal_weights_are_numpy_hazen_quantiles(seed):
     np.testing.assert_allclose(got, np.quantile(x, PROBABILITIES, method="hazen"), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("discrete", [False, True])
+def test_the_order_of_tied_draws_does_not_matter(discrete):
+    # repeated values with different weights, as a chain that stays put gives
+    rng = np.random.default_rng(3)
+    x = np.repeat(rng.standard_normal(40).round(1), rng.integers(1, 6, 40))
+    w = rng.random(x.size)
+    reference = weighted_quantiles(x, w, PROBABILITIES, discrete=discrete)
+    # two tied draws of weights 0.1 and 0.5, then 0.4 at 1: one point of weight 0.6 at 0, whichever comes first
+    for first, second in ((0.1, 0.5), (0.5, 0.1)):
+        got = weighted_quantiles(np.array([0.0, 0.0, 1.0]), np.array([first, second, 0.4]), (0.6,), discrete=discrete)
+        assert got == pytest.approx([0.0 if discrete else 0.6])
+    for _ in range(5):
+        permutation = rng.permutation(x.size)
+        got = weighted_quantiles(x[permutation], w[permutation], PROBABILITIES, discrete=discrete)
+        np.testing.assert_allclose(got, reference, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_equal_weights_agree_with_numpy_default_for_large_samples(seed):
     rng = np.random.default_rng(seed)

@@ -39,11 +39,14 @@ def compute_weights(log_evidence: Sequence[float | None]) -> Weights:
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities: Sequence[float], *, discrete: bool) -> list[float]:
     """Quantiles of a weighted sample: for discrete values the smallest value whose cumulative weight
-    reaches p; for continuous values linear interpolation between weighted mid-points."""
-    # The order among tied values matters only where tied draws carry different weights, and then
-    # by less than the gap to the next value; the default sort is six times faster than a stable one.
-    order = np.argsort(values)
+    reaches p; for continuous values linear interpolation between weighted mid-points. Tied values
+    (a chain that stayed put, an integer goal) count as one point carrying their summed weight, so
+    the answer does not depend on the order of the draws."""
+    order = np.argsort(values)  # ties are merged below, so the faster unstable sort will do
     x, w = values[order], weights[order]
+    if x.size > 1:
+        starts = np.concatenate(([0], np.flatnonzero(x[1:] != x[:-1]) + 1))
+        x, w = x[starts], np.add.reduceat(w, starts)
     total = w.sum()
     cumulative = np.cumsum(w) / total
     out = []
