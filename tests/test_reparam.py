@@ -16,6 +16,7 @@ from scipy import integrate, stats
 
 from conftest import read_program
 from llb.analysis.reparam import REWRITE_FLAG, innovations, reparameterise, switchable, whitened
+from llb import api
 from llb.pipeline.program import FitSettings, fit_program
 from llb.stan.compile import compile_program
 from llb.stan.model import StanModel
@@ -262,3 +263,16 @@ def test_one_library_is_the_program_as_written_at_0_and_its_rewrite_at_1(toolcha
                 values, expected = _named(switched, switched.constrain(point, include_gq=False)), _named(reference, reference.constrain(point, include_gq=False))
                 for name in expected:
                     np.testing.assert_allclose(values[name], expected[name], rtol=1e-12, atol=1e-12)
+
+
+def test_the_python_api_shows_the_program_s_own_variables():
+    """Sampled as written from its switchable library, a random walk's draws and summary are those
+    of the program's variables alone; the rewrite's coordinates appear only when it is sampled."""
+    result = api.fit(SLICE_WALK, DATA, seed=3)
+    assert result.status == "ok", result.reason
+    if result.report.reparameterisation is None:
+        assert set(result.draws) == {"x", "s"}
+        assert not result.summary["name"].str.contains("llb_raw").any()
+    else:
+        assert "x_llb_raw" in result.draws
+    assert result.draws["x"].shape == (4000, 8)

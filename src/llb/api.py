@@ -117,9 +117,10 @@ def _fit_result(report: FitReport) -> FitResult:
         fit = report.fit
         chains = fit.draws.shape[0]
         columns = {name: index for index, name in enumerate(fit.names)}
+        summarised = {row["name"] for row in report.summary}  # without llb's own coordinates when unused
         for variable in fit.variables:
             elements = element_names(variable.name, tuple(variable.shape))
-            if not all(name in columns for name in elements):
+            if not all(name in columns and name in summarised for name in elements):
                 continue
             values = fit.draws[:, :, [columns[name] for name in elements]]
             draws[variable.name] = values.reshape(-1, *variable.shape)
