@@ -79,8 +79,10 @@ def reparameterise(source: str, *, toolchain: Toolchain | None = None, switch: s
 def switchable(source: str, *, toolchain: Toolchain | None = None) -> tuple[Reparameterisation, str] | None:
     """(the rewrite, one program holding both it and ``source``, chosen by the data flag
     REWRITE_FLAG), or None when no rewrite applies or the program already uses the flag's name."""
+    if mentions(source, REWRITE_FLAG):
+        return None
     rewrite = reparameterise(source, toolchain=toolchain)
-    if rewrite is None or mentions(source, REWRITE_FLAG):
+    if rewrite is None:
         return None
     declared = add_data_declaration(canonical_form(source, toolchain=toolchain), f"int<lower=0, upper=1> {REWRITE_FLAG};")
     both = reparameterise(declared, toolchain=toolchain, switch=REWRITE_FLAG)

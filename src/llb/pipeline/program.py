@@ -212,10 +212,10 @@ def fit_program(
     loaded = None
     if both is not None:
         loaded = _compile_and_load(both[1], {**checked, REWRITE_FLAG: 0}, settings.sampler.seed, toolchain, compile_jobs)
-        if isinstance(loaded, FitReport) and loaded.status in (INVALID, COMPILE_ERROR):  # the program as written may still compile
-            both, loaded = None, None
-        elif isinstance(loaded, FitReport):
+        if isinstance(loaded, FitReport):
             both = None
+            if loaded.status in (INVALID, COMPILE_ERROR):  # the program as written may still compile
+                loaded = None
         else:
             checked = {**checked, REWRITE_FLAG: 0}
     if loaded is None:
@@ -418,24 +418,22 @@ def _reparameterised_fit(
     The rewrite is the same library with REWRITE_FLAG set when it holds one, else a compile of its own."""
     assert report.prior_check is not None
     if switchable_rewrite is not None and report.compiled is not None:
+        compiled, rewrite = report.compiled, switchable_rewrite
         try:
-            model = StanModel(report.compiled.library, report.compiled.data_for({**data, REWRITE_FLAG: 1}), seed=config.seed)
+            model = StanModel(compiled.library, compiled.data_for({**data, REWRITE_FLAG: 1}), seed=config.seed)
         except (DataError, OSError):
             return None
-        try:
-            return model, report.compiled, sample_nuts(model, config), switchable_rewrite
-        except ModelRuntimeError:
-            model.close()
+    else:
+        found = reparameterise(report.prior_check.source, toolchain=toolchain)
+        if found is None or not validate_program(found.source, toolchain=toolchain).ok:
             return None
-    reparameterised = reparameterise(report.prior_check.source, toolchain=toolchain)
-    if reparameterised is None or not validate_program(reparameterised.source, toolchain=toolchain).ok:
-        return None
-    loaded = _compile_and_load(reparameterised.source, data, config.seed, toolchain, compile_jobs)
-    if isinstance(loaded, FitReport):
-        return None
-    compiled, model = loaded
+        loaded = _compile_and_load(found.source, data, config.seed, toolchain, compile_jobs)
+        if isinstance(loaded, FitReport):
+            return None
+        compiled, model = loaded
+        rewrite = found
     try:
-        return model, compiled, sample_nuts(model, config), reparameterised
+        return model, compiled, sample_nuts(model, config), rewrite
     except ModelRuntimeError:
         model.close()
         return None
