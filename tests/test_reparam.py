@@ -276,3 +276,37 @@ def test_the_python_api_shows_the_program_s_own_variables():
     else:
         assert "x_llb_raw" in result.draws
     assert result.draws["x"].shape == (4000, 8)
+
+
+ARRAY_LOCATIONS = """
+data { int<lower=0> J; array[J] real y; array[J] real<lower=0> sigma; }
+parameters { array[J] real mu; real<lower=0> tau; array[J] real theta; }
+model {
+  mu ~ normal(0, 5);
+  tau ~ cauchy(0, 5);
+  theta ~ normal(mu, tau);
+  y ~ normal(theta, sigma);
+}
+"""
+
+
+def test_a_program_without_a_switchable_form_gets_its_rewrite_compiled_on_its_own():
+    """Array locations: no switchable form, so the funnel's rewrite is compiled by itself when the fit
+    calls for it, and the evidence is still exact: y_j ~ N(0, 25 + tau^2 + sigma_j^2) given tau, whose
+    half-Cauchy(5) prior is integrated by quadrature."""
+    assert switchable(ARRAY_LOCATIONS) is None
+    report = fit_program(ARRAY_LOCATIONS, EIGHT_SCHOOLS, settings=FitSettings(sampler=SamplerConfig(seed=1)))
+    assert report.ok, report.reason
+    assert report.reparameterisation == "non-centred theta with <offset, multiplier> (same model, better geometry)"
+    assert "array[J] real<offset=mu, multiplier=tau> theta;" in report.fitted_source
+    library_program = (report.compiled.library.parent / "program.stan").read_text()
+    assert "offset=mu" in library_program and REWRITE_FLAG not in library_program
+    y, s = np.array(EIGHT_SCHOOLS["y"], float), np.array(EIGHT_SCHOOLS["sigma"], float)
+
+    def integrand(tau: float) -> float:
+        log_likelihood = stats.norm(0, np.sqrt(25 + tau**2 + s**2)).logpdf(y).sum()
+        return math.exp(log_likelihood + 30) * 2 / (math.pi * 5 * (1 + (tau / 5) ** 2))
+
+    exact = math.log(integrate.quad(integrand, 0, np.inf, limit=200)[0]) - 30
+    error = report.log_evidence - exact
+    assert abs(error) < 0.1 and abs(error) < 4.5 * report.evidence.mc_se + 1e-9, (report.log_evidence, exact)
