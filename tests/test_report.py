@@ -95,6 +95,27 @@ def test_inference_data_matches_the_summaries(scalar_run, array_run):
             assert per_program.posterior[goal].values.shape == (4, 1000, *shape)
 
 
+def test_per_program_netcdf_holds_the_draws_and_is_rewritten_only_when_they_change(tmp_path, scalar_run):
+    import arviz as az
+    import os
+
+    folder = tmp_path / "run"
+    shutil.copytree(scalar_run, folder)
+    result = json.loads((folder / RESULT_FILE).read_text())
+    model = next(m for m in result["models"] if m["status"] == "ok" and not m["duplicate_of"])
+    goal_nc, draws_file = folder / "models" / model["id"] / "goal.nc", folder / "models" / model["id"] / "goal_draws.npy"
+    draws = np.load(draws_file)
+    assert np.array_equal(az.from_netcdf(goal_nc).posterior["bias"].values.reshape(-1), draws[:, 0])  # chain-major, as fitted
+    os.utime(goal_nc, ns=(draws_file.stat().st_mtime_ns + 10**9,) * 2)
+    written = goal_nc.stat().st_mtime_ns
+    write_report(folder)
+    assert goal_nc.stat().st_mtime_ns == written  # the draws did not change: the file is kept
+    np.save(draws_file, draws[::-1])  # a refit writes new draws
+    os.utime(draws_file, ns=(written + 10**9,) * 2)
+    write_report(folder)
+    assert np.array_equal(az.from_netcdf(goal_nc).posterior["bias"].values.reshape(-1), draws[::-1, 0])
+
+
 def test_llb_report_recreates_the_report(scalar_run):
     (scalar_run / REPORT_FILE).unlink()
     shutil.rmtree(scalar_run / "report")

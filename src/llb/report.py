@@ -246,14 +246,25 @@ def export_inference_data(run: RunData) -> Path | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         path = run.folder / INFERENCE_DATA_FILE
-        data.to_netcdf(str(path))
+        data.to_netcdf(str(path), compress=False)  # MCMC draws shrink by under 10% compressed, at 2-3x the time
         for model in run.result["models"]:
             draws = run.draws.get(model["id"])
             if draws is None or model.get("duplicate_of"):
                 continue
+            target = run.folder / "models" / model["id"] / "goal.nc"
+            if _newer(target, target.with_name("goal_draws.npy")):  # written from these draws already (a resumed run)
+                continue
             per_chain = draws.reshape(chains, -1, *shape)
-            az.from_dict(posterior={goal: per_chain}).to_netcdf(str(run.folder / "models" / model["id"] / "goal.nc"))
+            az.from_dict(posterior={goal: per_chain}).to_netcdf(str(target), compress=False)
     return path
+
+
+def _newer(path: Path, than: Path) -> bool:
+    """Whether ``path`` exists and was written after ``than``."""
+    try:
+        return path.stat().st_mtime_ns > than.stat().st_mtime_ns
+    except FileNotFoundError:
+        return False
 
 
 # -- HTML ----------------------------------------------------------------------------------------

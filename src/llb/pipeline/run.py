@@ -31,7 +31,7 @@ from llb.pipeline.run_folder import claim_run_folder
 from llb.problem import Problem
 from llb.records import from_json, to_json
 from llb.stan.compile import normalise_source
-from llb.stats.combine import compute_weights, mixture_summary
+from llb.stats.combine import compute_weights, mixture_summaries
 from llb.version import __version__
 
 logger = logging.getLogger("llb.pipeline.run")
@@ -381,8 +381,5 @@ def assemble_result(
         "weights_ess": weights.effective_sample_size,
         "unreliable_weight": unreliable_weight,
         "excluded_unreliable": exclude_unreliable,
-        "posterior": {
-            "llb": mixture_summary(draws, weights.evidence, names, discrete=discrete),
-            "flat": mixture_summary(draws, weights.flat, names, discrete=discrete),
-        },
+        "posterior": mixture_summaries(draws, {"llb": weights.evidence, "flat": weights.flat}, names, discrete=discrete),
     })

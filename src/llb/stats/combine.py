@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -43,7 +43,11 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities: S
     (a chain that stayed put, an integer goal) count as one point carrying their summed weight, so
     the answer does not depend on the order of the draws."""
     order = np.argsort(values)  # ties are merged below, so the faster unstable sort will do
-    x, w = values[order], weights[order]
+    return _sorted_quantiles(values[order], weights[order], probabilities, discrete=discrete)
+
+
+def _sorted_quantiles(x: np.ndarray, w: np.ndarray, probabilities: Sequence[float], *, discrete: bool) -> list[float]:
+    """weighted_quantiles of values already in increasing order."""
     if x.size > 1:
         starts = np.concatenate(([0], np.flatnonzero(x[1:] != x[:-1]) + 1))
         x, w = x[starts], np.add.reduceat(w, starts)
@@ -67,17 +71,34 @@ def mixture_summary(
     ``draws[n]`` is program n's (num_draws, num_elements) goal draws; programs with zero weight or
     no draws are skipped.
     """
-    used = [(d, w) for d, w in zip(draws, weights) if w > 0 and d is not None and d.size]
-    if not used:
-        return {}
-    pooled = np.concatenate([d for d, _ in used], axis=0)
-    per_draw = np.concatenate([np.full(d.shape[0], w / d.shape[0]) for d, w in used])
-    per_draw /= per_draw.sum()
-    summary = {}
+    return mixture_summaries(draws, {"": weights}, names, discrete=discrete)[""]
+
+
+def mixture_summaries(
+    draws: Sequence[np.ndarray | None], weightings: Mapping[str, np.ndarray], names: Sequence[str], *, discrete: bool
+) -> dict[str, dict[str, dict[str, float]]]:
+    """``mixture_summary`` under each of several weightings of the same programs (by label), sorting
+    each element's pooled draws once for all of them."""
+    labels = list(weightings)
+    kept = [n for n, d in enumerate(draws) if d is not None and d.size and any(weightings[label][n] > 0 for label in labels)]
+    out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in labels}
+    if not kept:
+        return out
+    pooled = np.concatenate([draws[n] for n in kept], axis=0)  # type: ignore[misc]
+    per_draw = {}
+    for label in labels:
+        weights = np.concatenate([np.full(draws[n].shape[0], max(weightings[label][n], 0.0) / draws[n].shape[0]) for n in kept])  # type: ignore[union-attr]
+        if weights.sum() > 0:
+            per_draw[label] = weights / weights.sum()
     for index, name in enumerate(names):
         x = pooled[:, index]
-        mean = float(np.sum(per_draw * x))
-        variance = float(np.sum(per_draw * (x - mean) ** 2))
-        q05, q50, q95 = weighted_quantiles(x, per_draw, QUANTILES, discrete=discrete)
-        summary[name] = {"mean": mean, "sd": math.sqrt(max(variance, 0.0)), "q05": q05, "q50": q50, "q95": q95}
-    return summary
+        order = np.argsort(x)  # ties are merged in _sorted_quantiles, so the faster unstable sort will do
+        ordered = x[order]
+        for label, weights in per_draw.items():
+            mean = float(np.sum(weights * x))
+            variance = float(np.sum(weights * (x - mean) ** 2))
+            w = weights[order]
+            positive = w > 0
+            q05, q50, q95 = _sorted_quantiles(ordered[positive], w[positive], QUANTILES, discrete=discrete)
+            out[label][name] = {"mean": mean, "sd": math.sqrt(max(variance, 0.0)), "q05": q05, "q50": q50, "q95": q95}
+    return out
