@@ -80,14 +80,14 @@ def mixture_summaries(
     """``mixture_summary`` under each of several weightings of the same programs (by label), sorting
     each element's pooled draws once for all of them."""
     labels = list(weightings)
-    kept = [n for n, d in enumerate(draws) if d is not None and d.size and any(weightings[label][n] > 0 for label in labels)]
+    kept = [(n, d) for n, d in enumerate(draws) if d is not None and d.size and any(weightings[label][n] > 0 for label in labels)]
     out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in labels}
     if not kept:
         return out
-    pooled = np.concatenate([draws[n] for n in kept], axis=0)  # type: ignore[misc]
+    pooled = np.concatenate([d for _, d in kept], axis=0)
     per_draw = {}
     for label in labels:
-        weights = np.concatenate([np.full(draws[n].shape[0], max(weightings[label][n], 0.0) / draws[n].shape[0]) for n in kept])  # type: ignore[union-attr]
+        weights = np.concatenate([np.full(d.shape[0], max(weightings[label][n], 0.0) / d.shape[0]) for n, d in kept])
         if weights.sum() > 0:
             per_draw[label] = weights / weights.sum()
     for index, name in enumerate(names):
