@@ -306,3 +306,76 @@ def test_a_refit_that_fails_leaves_the_fit_in_hand(monkeypatch):
     fit = synthetic_fit(rng.normal(size=(4, 500, 1)), rng.normal(size=(4, 500)), divergent=5)
     config, kept = program._remedy(None, fit, SamplerConfig(), (0.95, 0.99))
     assert kept is fit and config.adapt_delta == 0.8
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_chains_in_forked_processes_give_the_same_fit_as_in_one(compiled, processes):
+    """Each chain has its own random stream: run in forked copies of the process (the tail of a run),
+    the fit is draw for draw the one made in this process, warm starts and fixed metrics included."""
+    import llb.stan.sample as sampling
+
+    data = {"N": 3, "y": [0.1, 0.5, -0.2]}
+    config = SamplerConfig(chains=4, warmup=200, draws=150, seed=9)
+    with make_model(compiled("normal.stan"), data) as model:
+        here = sample_nuts(model, config)
+        refit_here = sampling.warm_refits(model)(config, here)
+        sampling.set_chain_processes(lambda: processes)
+        try:
+            forked = sample_nuts(model, config)
+            refit_forked = sampling.warm_refits(model)(config, forked)
+        finally:
+            sampling.set_chain_processes(lambda: 1)
+    for a, b in ((here, forked), (refit_here, refit_forked)):
+        for field in ("draws", "unconstrained", "sampler", "stepsize", "inv_metric"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+        assert b.messages.count("Elapsed Time") == a.messages.count("Elapsed Time") == 4  # every chain's messages, timings aside
+
+
+def test_a_chain_that_fails_in_a_forked_copy_fails_the_fit(compiled, monkeypatch):
+    import llb.stan.sample as sampling
+    from llb.stan.model import ModelRuntimeError, StanModel
+
+    real = StanModel.sample_chain
+
+    def second_chain_fails(self, **request):
+        if request["chain"] == 2:
+            raise ModelRuntimeError("chain 2 could not start")
+        return real(self, **request)
+
+    monkeypatch.setattr(StanModel, "sample_chain", second_chain_fails)  # the forked copy inherits it
+    with make_model(compiled("normal.stan"), {"N": 3, "y": [0.1, 0.5, -0.2]}) as model:
+        requests = [dict(seed=1, chain=c, num_warmup=50, num_draws=20) for c in (1, 2, 3, 4)]
+        with pytest.raises(ModelRuntimeError, match="chain 2 could not start"):
+            sampling._run_chains(model, requests, 2)  # chain 2 runs in the copy
+        assert len(sampling._run_chains(model, requests[::2], 2)) == 2
+
+
+def test_a_forked_copy_killed_by_a_signal_takes_the_fit_process_with_it(compiled):
+    """As the crash would have in one process: the executor then records the program as crashed.
+    (The fit runs in a forked child here, so that the signal ends that child and not the tests.)"""
+    import multiprocessing
+    import os
+    import signal
+
+    import llb.stan.sample as sampling
+    from llb.stan.model import StanModel
+
+    library = compiled("normal.stan")
+
+    def fit_where_chain_2_crashes() -> None:
+        real = StanModel.sample_chain
+
+        def crash(self, **request):
+            if request["chain"] == 2:
+                os.kill(os.getpid(), signal.SIGSEGV)
+            return real(self, **request)
+
+        StanModel.sample_chain = crash  # type: ignore[method-assign]
+        with make_model(library, {"N": 3, "y": [0.1, 0.5, -0.2]}) as model:
+            sampling._run_chains(model, [dict(seed=1, chain=c, num_warmup=50, num_draws=20) for c in (1, 2)], 2)
+        os._exit(0)
+
+    process = multiprocessing.get_context("fork").Process(target=fit_where_chain_2_crashes)
+    process.start()
+    process.join(60)
+    assert process.exitcode == -signal.SIGSEGV
