@@ -60,9 +60,7 @@ def test_executors_give_identical_results(tmp_path):
     programs = read_program_folder(tiny_problem_programs(tmp_path / "programs", 3))
     problem = load_problem(COIN)
     documents = []
-    one = LocalExecutor(workers=1, limits=LIMITS)
-    one.cpus = 3  # one program at a time on three CPUs: each fit's chains run in three processes
-    for name, executor in (("one", one), ("two", LocalExecutor(workers=2, limits=LIMITS))):
+    for name, executor in (("one", LocalExecutor(workers=1, limits=LIMITS)), ("two", LocalExecutor(workers=2, limits=LIMITS))):
         documents.append(run_problem(problem, programs, out_dir=tmp_path / name, executor=executor, seed=7))
     # Dask's workers are daemonic processes by default: there, programs run through a fresh interpreter
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
@@ -134,27 +132,6 @@ def test_programs_compile_with_two_jobs_only_when_cpus_are_idle():
     assert compile_jobs_for(8, 3) == 2  # never more than the two translation units
     assert compile_jobs_for(1, 1) == 1
     assert compile_jobs_for(4, 6) == 1
-
-
-def test_idle_cpus_go_to_the_programs_still_running(tmp_path, monkeypatch):
-    """Two workers on two CPUs: one CPU each while both run; the last program of the run gets both."""
-    from llb.pipeline import execute
-
-    given: list[tuple[str, int]] = []
-    real = execute.ContainedRun.set_cpus
-    monkeypatch.setattr(execute.ContainedRun, "set_cpus", lambda self, cpus: (given.append((self.task.key, cpus)), real(self, cpus))[1])
-    executor = LocalExecutor(workers=2, limits=LIMITS)
-    executor.cpus = 2
-    programs = read_program_folder(tiny_problem_programs(tmp_path / "programs", 3))
-    result = run_problem(load_problem(COIN), programs, out_dir=tmp_path / "run", executor=executor, seed=7)
-    assert result["counts"] == {"ok": 4}
-    keys = list(dict.fromkeys(key for key, _ in given))
-    assert len(keys) == 3
-    first_cpus = {key: next(cpus for k, cpus in given if k == key) for key in keys}
-    assert first_cpus[keys[0]] == first_cpus[keys[1]] == 1  # started together
-    last = keys[-1]
-    assert (last, 2) in given  # alone at the end: both CPUs
-    assert max(cpus for _, cpus in given) == 2
 
 
 def test_an_endless_program_ends_soon_after_the_others(tmp_path):

@@ -34,7 +34,6 @@ from llb.stan.compile import MAX_COMPILE_JOBS, usable_cpus
 from llb.pipeline.outcome import MEMORY_ERROR, ProgramOutcome, failed, outcome_from_report
 from llb.pipeline.program import FitSettings, Goal, fit_program
 from llb.stan.process import die_with_parent
-from llb.stan.sample import set_chain_processes
 
 DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
 DEFAULT_MEMORY = 8 * 2**30  # bytes of address space per program (the C++ compiler needs ~2 GB)
@@ -93,10 +92,9 @@ def fit_task(task: ProgramTask) -> ProgramOutcome:
     return outcome_from_report(task.key, report)
 
 
-def _child(task: ProgramTask, limits: Limits, connection: multiprocessing.connection.Connection, cpus: Any) -> None:
+def _child(task: ProgramTask, limits: Limits, connection: multiprocessing.connection.Connection) -> None:
     os.setsid()  # its own process group: the parent can kill it together with any compiler it started
     die_with_parent()
-    set_chain_processes(lambda: cpus.value)  # the CPUs the executor gives this program now (ContainedRun.set_cpus)
     if limits.memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -162,8 +160,7 @@ class ContainedRun:
         self.limits = limits
         receive, send = _context().Pipe(duplex=False)
         self._receive = receive
-        self._cpus = _context().Value("i", 1, lock=False)
-        self.process = _context().Process(target=_child, args=(task, limits, send, self._cpus), daemon=True)
+        self.process = _context().Process(target=_child, args=(task, limits, send), daemon=True)
         with _main_script_hidden():
             self.process.start()
         send.close()
@@ -174,11 +171,6 @@ class ContainedRun:
     def set_limit(self, seconds: float) -> None:
         self.limit = seconds
         self.deadline = self.started + seconds
-
-    def set_cpus(self, cpus: int) -> None:
-        """How many CPUs the program may use from its next fit on: its chains then run in that many
-        processes (forked copies of the child, in its process group)."""
-        self._cpus.value = max(1, cpus)
 
     @property
     def waitables(self) -> list[Any]:
@@ -301,9 +293,8 @@ def compile_jobs_for(cpus: int, programs_at_once: int) -> int:
 class LocalExecutor:
     """Up to ``workers`` contained children at once, managed from this process (no threads).
 
-    When fewer programs than CPUs run (one worker, or the last programs of a run), the idle CPUs
-    go to those running: a program started then may compile with two compiler processes, and each
-    running program's chains run in up to CPUs / programs processes from its next fit on.
+    A program started while fewer programs than CPUs run (one worker, or the last programs of a
+    run) may compile with two compiler processes.
     """
 
     def __init__(self, *, workers: int = 1, limits: Limits = Limits()) -> None:
@@ -327,8 +318,6 @@ class LocalExecutor:
                     started = self._start(pending.pop(), at_once)
                     started.set_limit(self.limits.adaptive(slowest))
                     running.append(started)
-                for run in running:
-                    run.set_cpus(self.cpus // len(running))
                 nearest = min(run.deadline for run in running) - time.monotonic()
                 ready = multiprocessing.connection.wait([w for run in running for w in run.waitables], timeout=max(0.0, nearest) + 0.05)
                 for run in list(running):

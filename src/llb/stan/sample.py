@@ -1,24 +1,18 @@
 """Run Stan's NUTS on a model for several chains and collect the draws into one record.
 
 Chains run one after another in this process (the runner is built without STAN_THREADS); llb's
-parallelism is across programs. When cores fall idle (the last programs of a run), the executor
-lets a program's chains run in forked copies of its process as well (``set_chain_processes``).
-Chain c uses Stan's RNG stream (seed, c), as CmdStan does, so its draws are the same wherever it runs.
+parallelism is across programs. Chain c uses Stan's RNG stream (seed, c), as CmdStan does.
 """
 
 from __future__ import annotations
 
-import os
-import pickle
-import signal
 import time
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from llb.stan.model import SAMPLER_COLUMNS, ChainOutput, ModelRuntimeError, StanModel, VariableShape, usable_metric
-from llb.stan.process import die_with_parent
+from llb.stan.model import SAMPLER_COLUMNS, StanModel, VariableShape, usable_metric
 
 
 @dataclass(frozen=True)
@@ -118,8 +112,8 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
     dense = metric is not None and metric.ndim == 2
     if metric is None and start_from is not None and start_from.dense:
         dense = True  # a warm start from a dense fit keeps a dense metric
-    requests = [
-        dict(
+    outputs = [
+        model.sample_chain(
             seed=config.seed,
             chain=chain + 1,
             num_warmup=config.warmup,
@@ -136,7 +130,6 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
         )
         for chain in range(config.chains)
     ]
-    outputs = _run_chains(model, requests, min(config.chains, max(1, _chain_processes())))
     return Fit(
         names=model.constrained_names,
         variables=model.variables,
@@ -150,79 +143,6 @@ def sample_nuts(model: StanModel, config: SamplerConfig, *, warm: Fit | None = N
         messages="".join(o.messages for o in outputs),
         seconds=time.perf_counter() - start,
     )
-
-
-_chain_processes: Callable[[], int] = lambda: 1
-
-
-def set_chain_processes(processes: Callable[[], int]) -> None:
-    """How many processes the chains of each later fit may run in, asked anew at each fit: the
-    executor's child raises it when CPUs fall idle. Only for a process that may fork freely (the
-    executor's contained child, single-threaded), never a notebook's or a server's."""
-    global _chain_processes
-    _chain_processes = processes
-
-
-def _run_chains(model: StanModel, requests: list[dict[str, Any]], processes: int) -> list[ChainOutput]:
-    """``model.sample_chain(**request)`` for each request, in order: here, or split over this process
-    and ``processes - 1`` forked copies of it (chain i runs in copy i mod processes). A copy that
-    dies of a signal takes this process with it, as the chain would have had it run here."""
-    if processes <= 1:
-        return [model.sample_chain(**request) for request in requests]
-    copies = [(part, *_fork_chains(model, requests[part::processes])) for part in range(1, processes)]
-    outputs: list[Any] = [None] * len(requests)
-    failure: ModelRuntimeError | None = None
-    reaped: set[int] = set()
-    try:
-        try:
-            outputs[0::processes] = [model.sample_chain(**request) for request in requests[0::processes]]
-        except ModelRuntimeError as error:
-            failure = error
-        for part, pid, answers in copies:
-            with answers:
-                sent = answers.read()
-            _, status = os.waitpid(pid, 0)
-            reaped.add(pid)
-            if not sent:
-                if os.WIFSIGNALED(status):
-                    os.kill(os.getpid(), os.WTERMSIG(status))
-                raise RuntimeError(f"a process running chains exited with status {status} without their draws")
-            answer = pickle.loads(sent)
-            if isinstance(answer, ModelRuntimeError):
-                failure = failure or answer
-            else:
-                outputs[part::processes] = answer
-    finally:  # on any way out, no copy is left running
-        for _, pid, answers in copies:
-            answers.close()
-            if pid not in reaped:  # (a reaped pid may already be another process's)
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-    if failure is not None:
-        raise failure
-    return outputs
-
-
-def _fork_chains(model: StanModel, requests: list[dict[str, Any]]) -> tuple[int, BinaryIO]:
-    """A forked copy of this process that runs ``requests`` and writes their pickled outputs (or the
-    chain's ModelRuntimeError) to the pipe returned: (its pid, the pipe's reading end)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the copy: never returns
-        try:
-            os.close(read_end)
-            die_with_parent()
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the fit stops
-            try:
-                answer: Any = [model.sample_chain(**request) for request in requests]
-            except ModelRuntimeError as error:
-                answer = error
-            with os.fdopen(write_end, "wb") as out:
-                out.write(pickle.dumps(answer))
-        finally:
-            os._exit(0)  # nothing of the parent's (the model's close, atexit handlers) runs twice
-    os.close(write_end)
-    return pid, os.fdopen(read_end, "rb")
 
 
 # The climb stops when the divergences it projects for the ladder's top are at least this many.
