@@ -145,3 +145,28 @@ def test_no_process_outlives_a_run_on_a_local_dask_cluster(tmp_path, slow_compil
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.mark.parametrize("how", ["error", "SIGKILL"])
+def test_the_forkserver_started_with_llb_run_ends_with_it(tmp_path, how):
+    """``llb run`` starts its forkserver first thing, before it has read the problem: a run that then
+    stops at once (a bad folder) or is killed while starting leaves no forkserver behind."""
+    problem = tmp_path / "no-such-problem" if how == "error" else PROBLEM
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "llb", "run", str(problem), "--programs", str(tmp_path / "programs"), "--out", str(out), "--quiet"]
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "p.stan").write_text("parameters { real<lower=0, upper=1> bias; } model { bias ~ beta(2, 2); }\n")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        started = wait_for(lambda: {p: c for p, c in descendants(process.pid).items() if "forkserver" in c}, 30)
+        assert started, "llb run started no forkserver"
+        if how == "SIGKILL":
+            process.kill()
+        process.wait(timeout=60)
+        assert wait_for(lambda: not alive(started), 10), f"still running: {list(started.values())}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    if how == "error":
+        assert process.returncode == 2 and "does not exist" in process.stderr.read().decode()

@@ -138,6 +138,11 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if _runs_programs_here(argv):  # the forkserver's imports then overlap the command's own
+        from llb.pipeline.forkserver import start_forkserver
+
+        start_forkserver()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="llb: %(message)s")
@@ -163,6 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         err_console.print(f"llb: internal error: {type(error).__name__}: {error} (rerun with -v for details)", markup=False)
         return 3
+
+
+def _runs_programs_here(argv: list[str]) -> bool:
+    """Whether the command is ``llb run`` with local workers (which start from llb's forkserver)."""
+    positional = [a for a in argv if not a.startswith("-")]
+    return bool(positional) and positional[0] == "run" and not {"--scheduler", "--dask-local", "-h", "--help"} & {a.split("=")[0] for a in argv}
 
 
 def threading_main() -> bool:

@@ -24,15 +24,16 @@ import resource
 import signal
 import subprocess
 import sys
-import threading
 import time
 import traceback
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Protocol
 
-from llb.stan.compile import MAX_COMPILE_JOBS, usable_cpus
+from llb.pipeline.forkserver import forkserver_context, main_script_hidden
 from llb.pipeline.outcome import MEMORY_ERROR, ProgramOutcome, failed, outcome_from_report
 from llb.pipeline.program import FitSettings, Goal, fit_program
+from llb.stan.compile import MAX_COMPILE_JOBS, usable_cpus
 from llb.stan.process import die_with_parent
 
 DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
@@ -112,56 +113,16 @@ def _child(task: ProgramTask, limits: Limits, connection: multiprocessing.connec
     connection.close()
 
 
-_CONTEXT: Any = None
-
-
-def _context():
-    """A forkserver context with llb's modules preloaded (made once per process)."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        # The forkserver starts with the first child, from this thread. Its death signal fires when
-        # the starting thread ends, so it is asked for only from a main thread (llb run's), never
-        # from a pool thread (a Dask worker's), which may end while the forkserver is still needed.
-        import threading
-
-        if threading.current_thread() is threading.main_thread():
-            os.environ["LLB_FORKSERVER_DIES_WITH_PARENT"] = "1"
-        else:
-            os.environ.pop("LLB_FORKSERVER_DIES_WITH_PARENT", None)
-        _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["llb.pipeline._forkserver_guard", "llb.pipeline.execute", "llb.pipeline.program", "numpy", "scipy.stats", "scipy.special"])
-    return _CONTEXT
-
-
-_START_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _main_script_hidden() -> Iterator[None]:
-    """While a child starts, hide the caller's script from multiprocessing, which would otherwise run
-    it again in the child as ``__mp_main__`` (a script or notebook export that calls ``llb.run``
-    without an ``if __name__ == "__main__"`` guard would start a second run there). The child runs
-    only llb's code, so it needs nothing from the caller's ``__main__``."""
-    main = sys.modules.get("__main__")
-    with _START_LOCK:
-        path = main.__dict__.pop("__file__", None) if main is not None else None
-        try:
-            yield
-        finally:
-            if path is not None and main is not None:
-                main.__dict__["__file__"] = path
-
-
 class ContainedRun:
     """One program running in a child process; ``finish`` collects its result."""
 
     def __init__(self, task: ProgramTask, limits: Limits) -> None:
         self.task = task
         self.limits = limits
-        receive, send = _context().Pipe(duplex=False)
+        receive, send = forkserver_context().Pipe(duplex=False)
         self._receive = receive
-        self.process = _context().Process(target=_child, args=(task, limits, send), daemon=True)
-        with _main_script_hidden():
+        self.process = forkserver_context().Process(target=_child, args=(task, limits, send), daemon=True)
+        with main_script_hidden():
             self.process.start()
         send.close()
         self.started = time.monotonic()
@@ -379,8 +340,9 @@ def make_executor(
     except ImportError:
         raise LlbError("Dask is not installed; run `pip install 'dask[distributed]'` (or `make install`)") from None
     if dask_local:
-        import dask
         import logging
+
+        import dask
 
         dask.config.set({"distributed.worker.daemon": False})  # lets workers start contained children directly
         if not verbose:
