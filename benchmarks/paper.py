@@ -13,7 +13,9 @@ adapt_delta targets, longer chains and reparameterised versions, their compiles 
 evidence (with the prior's normaliser), the libraries compiled and the wall time. With ``--cold``
 every example starts from an empty compile cache (the Stan toolchain itself stays built); with
 ``--cold-once`` the first does and the others reuse what those before them compiled, as on a fresh
-machine that runs them all. Both tables are appended to benchmarks/results/paper.md.
+machine that runs them all. Both tables are appended to benchmarks/results/paper.md, with the time
+one reference compile took before and after the runs: this machine's speed drifts, and that time
+is what runs made hours apart can be scaled by.
 """
 
 from __future__ import annotations
@@ -67,6 +69,30 @@ def _cold_cache(folder: Path) -> Path:
     folder.mkdir(parents=True)
     (folder / "toolchain").symlink_to(default_cache_dir().resolve() / "toolchain")
     return folder
+
+
+REFERENCE_PROGRAM = ROOT / "examples" / "polling" / "programs" / "01_rw_house_effects_centred.stan"
+
+
+def reference_compile_seconds(scratch: Path) -> float:
+    """Seconds one compile of a fixed program takes now (one compiler process, an empty cache): the
+    machine's speed, which drifts by 10-30% over hours here, so that runs can be compared."""
+    import uuid
+
+    from llb.stan.compile import compile_program
+
+    cache = _cold_cache(scratch)
+    source = REFERENCE_PROGRAM.read_text() + f"generated quantities {{ real reference_{uuid.uuid4().hex[:12]} = 1; }}\n"
+    previous = os.environ.get("LLB_CACHE_DIR")
+    os.environ["LLB_CACHE_DIR"] = str(cache)
+    try:
+        return compile_program(source, jobs=1).compile_seconds
+    finally:
+        if previous is None:
+            os.environ.pop("LLB_CACHE_DIR", None)
+        else:
+            os.environ["LLB_CACHE_DIR"] = previous
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 STAGES = {
@@ -130,6 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     names = args.examples or sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "problem.toml").exists())
     shared = _cold_cache(args.out / ".cache-shared") if args.cold_once else None
+    speed_before = reference_compile_seconds(args.out / ".cache-reference")
     rows = []
     for name in names:
         print(f"running {name} ...", flush=True)
@@ -143,8 +170,10 @@ def main() -> None:
         cache_state = "one cold compile cache shared by the examples in turn"
     else:
         cache_state = "compile cache as found"
+    speed_after = reference_compile_seconds(args.out / ".cache-reference")
     total = f"\n\nTotal wall time: {sum(row['seconds'] for row in rows):.0f} s." if len(rows) > 1 else ""
-    publish(f"{heading('paper examples')}, seed {args.seed}, {cache_state}\n\n{table(rows)}\n\n{profile_table(rows)}{total}", RESULTS)
+    speed = f"\n\nMachine speed: the reference compile ({REFERENCE_PROGRAM.name}) took {speed_before:.2f} s before the runs and {speed_after:.2f} s after."
+    publish(f"{heading('paper examples')}, seed {args.seed}, {cache_state}\n\n{table(rows)}\n\n{profile_table(rows)}{total}{speed}", RESULTS)
 
 
 if __name__ == "__main__":

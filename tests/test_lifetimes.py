@@ -4,6 +4,7 @@ be gone (or zombies) a few seconds after it. SIGTERM and SIGINT also leave the f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -79,6 +81,17 @@ def wait_for(condition, timeout: float):
     return None
 
 
+@contextlib.contextmanager
+def reaped(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """``process``, killed and waited for on the way out if it still runs (a failed test leaves nothing)."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="module")
 def slow_compiled(toolchain):
     compile_program(SLOW, toolchain=toolchain)
@@ -104,7 +117,7 @@ def test_no_process_outlives_the_run(tmp_path, slow_compiled, phase, signum):
     # compiling: a program no cache holds yet (an unused generated quantity makes it new)
     source = slow_compiled if phase == "sampling" else slow_compiled + f"generated quantities {{ real u{uuid.uuid4().hex[:12]} = 1; }}\n"
     process, out = start_run(tmp_path, source)
-    try:
+    with reaped(process):
         if phase == "compiling":
             found = wait_for(lambda: {p: c for p, c in descendants(process.pid).items() if "clang" in c or "g++" in c or "cc1plus" in c}, 60)
             assert found, "no compiler started"
@@ -118,10 +131,6 @@ def test_no_process_outlives_the_run(tmp_path, slow_compiled, phase, signum):
         process.wait(timeout=30)
         survivors = wait_for(lambda: not alive(before), 10)
         assert survivors, f"still running after {signal.Signals(signum).name}: {[before[p] for p in alive(before)]}"
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     if signum != signal.SIGKILL:
         assert process.returncode == (143 if signum == signal.SIGTERM else 130)
         assert "run the same command again to continue" in process.stderr.read().decode()
@@ -133,7 +142,7 @@ def test_no_process_outlives_the_run(tmp_path, slow_compiled, phase, signum):
 def test_no_process_outlives_a_run_on_a_local_dask_cluster(tmp_path, slow_compiled):
     """The Dask worker's forkserver is started from a worker thread, so it watches its parent instead."""
     process, _ = start_run(tmp_path, slow_compiled, "--dask-local")
-    try:
+    with reaped(process):
         # a worker, its forkserver, the program's child (and a resource tracker)
         assert wait_for(lambda: sum("forkserver" in c for c in descendants(process.pid).values()) >= 2, 120), "no program started"
         time.sleep(2.0)
@@ -141,10 +150,6 @@ def test_no_process_outlives_a_run_on_a_local_dask_cluster(tmp_path, slow_compil
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         assert wait_for(lambda: not alive(before), 15), f"still running: {[before[p] for p in alive(before)]}"
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.parametrize("how", ["error", "SIGKILL"])
@@ -157,16 +162,12 @@ def test_the_forkserver_started_with_llb_run_ends_with_it(tmp_path, how):
     (tmp_path / "programs").mkdir()
     (tmp_path / "programs" / "p.stan").write_text("parameters { real<lower=0, upper=1> bias; } model { bias ~ beta(2, 2); }\n")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with reaped(process):
         started = wait_for(lambda: {p: c for p, c in descendants(process.pid).items() if "forkserver" in c}, 30)
         assert started, "llb run started no forkserver"
         if how == "SIGKILL":
             process.kill()
         process.wait(timeout=60)
         assert wait_for(lambda: not alive(started), 10), f"still running: {list(started.values())}"
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     if how == "error":
         assert process.returncode == 2 and "does not exist" in process.stderr.read().decode()
