@@ -343,3 +343,20 @@ def test_weighted_quantiles_use_the_weights():
     assert weighted_quantiles(x[::-1], np.array([0.8, 0.1, 0.1]), [0.5], discrete=True) == [2.0]
     # Continuous: mid-points of cumulative weight are 0.05, 0.15, 0.6; p = 0.375 is halfway from 0.15 to 0.6.
     assert weighted_quantiles(x, np.array([0.1, 0.1, 0.8]), [0.375], discrete=False) == [pytest.approx(1.5)]
+
+
+def test_summaries_under_several_weightings_equal_each_summary_alone():
+    """One sort serves the weightings that keep the same programs; each result is exactly that of
+    mixture_summary with that weighting alone, also when a weighting drops a program the other keeps
+    (an evidence weight that underflows to 0) whose draws are not even finite."""
+    from llb.stats.combine import mixture_summaries
+
+    rng = np.random.default_rng(3)
+    draws = [rng.normal(size=(400, 2)), rng.gamma(2.0, size=(300, 2)), np.full((200, 2), np.nan), None]
+    weightings = {"llb": np.array([0.7, 0.3, 0.0, 0.0]), "flat": np.array([1 / 3, 1 / 3, 1 / 3, 0.0]), "same": np.array([0.2, 0.8, 0.0, 0.0])}
+    together = mixture_summaries(draws, weightings, ["a", "b"], discrete=False)
+    for label, weights in weightings.items():
+        alone = mixture_summary(draws, weights, ["a", "b"], discrete=False)
+        assert repr(together[label]) == repr(alone)  # exactly, NaN included (NaN != NaN in a dict comparison)
+    assert all(math.isfinite(v) for v in together["llb"]["a"].values())
+    assert math.isnan(together["flat"]["a"]["mean"])  # the flat average does include the program

@@ -163,7 +163,7 @@ def test_the_forkserver_started_with_llb_run_ends_with_it(tmp_path, how):
     (tmp_path / "programs" / "p.stan").write_text("parameters { real<lower=0, upper=1> bias; } model { bias ~ beta(2, 2); }\n")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     with reaped(process):
-        started = wait_for(lambda: {p: c for p, c in descendants(process.pid).items() if "forkserver" in c}, 30)
+        started = wait_for(lambda: {p: c for p, c in descendants(process.pid).items() if "multiprocessing.forkserver import main" in c}, 30)
         assert started, "llb run started no forkserver"
         if how == "SIGKILL":
             process.kill()

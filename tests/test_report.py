@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -97,7 +98,6 @@ def test_inference_data_matches_the_summaries(scalar_run, array_run):
 
 def test_per_program_netcdf_holds_the_draws_and_is_rewritten_only_when_they_change(tmp_path, scalar_run):
     import arviz as az
-    import os
 
     folder = tmp_path / "run"
     shutil.copytree(scalar_run, folder)
@@ -105,15 +105,18 @@ def test_per_program_netcdf_holds_the_draws_and_is_rewritten_only_when_they_chan
     model = next(m for m in result["models"] if m["status"] == "ok" and not m["duplicate_of"])
     goal_nc, draws_file = folder / "models" / model["id"] / "goal.nc", folder / "models" / model["id"] / "goal_draws.npy"
     draws = np.load(draws_file)
-    assert np.array_equal(az.from_netcdf(goal_nc).posterior["bias"].values.reshape(-1), draws[:, 0])  # chain-major, as fitted
-    os.utime(goal_nc, ns=(draws_file.stat().st_mtime_ns + 10**9,) * 2)
-    written = goal_nc.stat().st_mtime_ns
+    goal_nc.write_bytes(b"left by a report that was killed")  # not made from these draws: written again
     write_report(folder)
-    assert goal_nc.stat().st_mtime_ns == written  # the draws did not change: the file is kept
+    assert np.array_equal(az.from_netcdf(goal_nc).posterior["bias"].values.reshape(-1), draws[:, 0])  # chain-major, as fitted
+    assert goal_nc.stat().st_mtime_ns == draws_file.stat().st_mtime_ns  # made from that file
+    inode = goal_nc.stat().st_ino
+    write_report(folder)
+    assert goal_nc.stat().st_ino == inode  # the draws did not change: the file is kept
     np.save(draws_file, draws[::-1])  # a refit writes new draws
-    os.utime(draws_file, ns=(written + 10**9,) * 2)
+    os.utime(draws_file, ns=(goal_nc.stat().st_mtime_ns + 10**9,) * 2)
     write_report(folder)
     assert np.array_equal(az.from_netcdf(goal_nc).posterior["bias"].values.reshape(-1), draws[::-1, 0])
+    assert not list(goal_nc.parent.glob("*.partial"))
 
 
 def test_llb_report_recreates_the_report(scalar_run):

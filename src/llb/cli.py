@@ -142,7 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if _runs_programs_here(argv):  # the forkserver's imports then overlap the command's own
         from llb.pipeline.forkserver import start_forkserver
 
-        start_forkserver()
+        try:
+            start_forkserver()
+        except Exception:  # noqa: BLE001 (only a head start: it starts with the first program otherwise)
+            pass
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="llb: %(message)s")

@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import math
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,23 +249,29 @@ def export_inference_data(run: RunData) -> Path | None:
         path = run.folder / INFERENCE_DATA_FILE
         data.to_netcdf(str(path), compress=False)  # MCMC draws shrink by under 10% compressed, at 2-3x the time
         for model in run.result["models"]:
-            draws = run.draws.get(model["id"])
-            if draws is None or model.get("duplicate_of"):
+            if model["id"] not in run.draws or model.get("duplicate_of"):
                 continue
-            target = run.folder / "models" / model["id"] / "goal.nc"
-            if _newer(target, target.with_name("goal_draws.npy")):  # written from these draws already (a resumed run)
-                continue
-            per_chain = draws.reshape(chains, -1, *shape)
-            az.from_dict(posterior={goal: per_chain}).to_netcdf(str(target), compress=False)
+            _write_program_netcdf(run.folder / "models" / model["id"], goal, chains, shape)
     return path
 
 
-def _newer(path: Path, than: Path) -> bool:
-    """Whether ``path`` exists and was written after ``than``."""
-    try:
-        return path.stat().st_mtime_ns > than.stat().st_mtime_ns
-    except FileNotFoundError:
-        return False
+def _write_program_netcdf(folder: Path, goal: str, chains: int, shape: tuple[int, ...]) -> None:
+    """``goal.nc`` from the program's ``goal_draws.npy``, unless it was made from that very file: it
+    carries the draws file's modification time, set when it is written (a resumed run or a second
+    report then writes nothing). Written beside and moved into place, so an interrupted report
+    leaves no partial file to be kept."""
+    import arviz as az
+
+    target, source = folder / "goal.nc", folder / "goal_draws.npy"
+    stamp = source.stat().st_mtime_ns
+    if target.exists() and target.stat().st_mtime_ns == stamp:
+        return
+    draws = np.load(source)  # read now, not with the run: a resumed run may have refitted it since
+    partial = target.with_name("goal.nc.partial")
+    az.from_dict(posterior={goal: draws.reshape(chains, -1, *shape)}).to_netcdf(str(partial), compress=False)
+    if source.stat().st_mtime_ns == stamp:  # else the draws changed meanwhile: leave it to be written again
+        os.utime(partial, ns=(stamp, stamp))
+    os.replace(partial, target)
 
 
 # -- HTML ----------------------------------------------------------------------------------------

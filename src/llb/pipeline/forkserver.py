@@ -26,9 +26,10 @@ def forkserver_context() -> Any:
     """A forkserver context with llb's modules preloaded (made once per process)."""
     global _CONTEXT
     if _CONTEXT is None:
-        # The forkserver starts with the first child, from this thread. Its death signal fires when
-        # the starting thread ends, so it is asked for only from a main thread (llb run's), never
-        # from a pool thread (a Dask worker's), which may end while the forkserver is still needed.
+        # The forkserver starts from this thread (with the first child, or earlier: start_forkserver).
+        # Its death signal fires when the starting thread ends, so it is asked for only from a main
+        # thread (llb run's), never from a pool thread (a Dask worker's), which may end while the
+        # forkserver is still needed.
         if threading.current_thread() is threading.main_thread():
             os.environ["LLB_FORKSERVER_DIES_WITH_PARENT"] = "1"
         else:

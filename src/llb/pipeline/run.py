@@ -219,10 +219,12 @@ def _run_in_folder(problem, candidates, *, out: Path, settings, seed, executor, 
     if on_plan:
         on_plan(len(candidates), len(tasks))
 
-    # Longest programs first: they tend to take longest to compile and sample, and a long one started
-    # last would hold the end of the run with the other workers idle. (Replayed on the bundled
-    # examples' recorded program times, two workers: 570 s in file order, 563 s this way, 559 s at best.)
-    ordered = sorted((task for task, _, _ in tasks.values()), key=lambda task: len(task.source), reverse=True)
+    # Longest programs first (comments and layout aside): they tend to take longest to compile and
+    # sample, and a long one started last would hold the end of the run with the other workers idle.
+    # (Replayed on the bundled examples' recorded program times, two workers: 570 s in file order,
+    # 563 s this way, 559 s at best.) The adaptive time limit starts with the first program to finish,
+    # whatever the order; until then every program has the hard limit.
+    ordered = sorted((task for task, _, _ in tasks.values()), key=lambda task: len(normalise_source(task.source)), reverse=True)
     for outcome in executor.run(ordered):
         _, candidate, fingerprint = tasks[outcome.key]
         record = ProgramRecord(candidate.id, candidate.source, outcome, candidate.origin)

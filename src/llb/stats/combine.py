@@ -77,28 +77,28 @@ def mixture_summary(
 def mixture_summaries(
     draws: Sequence[np.ndarray | None], weightings: Mapping[str, np.ndarray], names: Sequence[str], *, discrete: bool
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """``mixture_summary`` under each of several weightings of the same programs (by label), sorting
-    each element's pooled draws once for all of them."""
-    labels = list(weightings)
-    kept = [(n, d) for n, d in enumerate(draws) if d is not None and d.size and any(weightings[label][n] > 0 for label in labels)]
-    out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in labels}
-    if not kept:
-        return out
-    pooled = np.concatenate([d for _, d in kept], axis=0)
-    per_draw = {}
-    for label in labels:
-        weights = np.concatenate([np.full(d.shape[0], max(weightings[label][n], 0.0) / d.shape[0]) for n, d in kept])
-        if weights.sum() > 0:
+    """``mixture_summary`` under each of several weightings of the same programs (by label). The
+    weightings that keep the same programs (all of them, usually) share one sort of each element's
+    pooled draws."""
+    out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in weightings}
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for label, weights in weightings.items():
+        kept = tuple(n for n, (d, w) in enumerate(zip(draws, weights)) if w > 0 and d is not None and d.size)
+        if kept:
+            groups.setdefault(kept, []).append(label)
+    for kept, labels in groups.items():
+        pooled = np.concatenate([draws[n] for n in kept], axis=0)
+        per_draw = {}
+        for label in labels:
+            weights = np.concatenate([np.full(draws[n].shape[0], weightings[label][n] / draws[n].shape[0]) for n in kept])  # type: ignore[union-attr]
             per_draw[label] = weights / weights.sum()
-    for index, name in enumerate(names):
-        x = pooled[:, index]
-        order = np.argsort(x)  # ties are merged in _sorted_quantiles, so the faster unstable sort will do
-        ordered = x[order]
-        for label, weights in per_draw.items():
-            mean = float(np.sum(weights * x))
-            variance = float(np.sum(weights * (x - mean) ** 2))
-            w = weights[order]
-            positive = w > 0
-            q05, q50, q95 = _sorted_quantiles(ordered[positive], w[positive], QUANTILES, discrete=discrete)
-            out[label][name] = {"mean": mean, "sd": math.sqrt(max(variance, 0.0)), "q05": q05, "q50": q50, "q95": q95}
+        for index, name in enumerate(names):
+            x = pooled[:, index]
+            order = np.argsort(x)  # ties are merged in _sorted_quantiles, so the faster unstable sort will do
+            ordered = x[order]
+            for label, weights in per_draw.items():
+                mean = float(np.sum(weights * x))
+                variance = float(np.sum(weights * (x - mean) ** 2))
+                q05, q50, q95 = _sorted_quantiles(ordered, weights[order], QUANTILES, discrete=discrete)
+                out[label][name] = {"mean": mean, "sd": math.sqrt(max(variance, 0.0)), "q05": q05, "q50": q50, "q95": q95}
     return out
