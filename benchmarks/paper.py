@@ -77,12 +77,10 @@ REFERENCE_PROGRAM = ROOT / "examples" / "polling" / "programs" / "01_rw_house_ef
 def reference_compile_seconds(scratch: Path) -> float:
     """Seconds one compile of a fixed program takes now (one compiler process, an empty cache): the
     machine's speed, which drifts by 10-30% over hours here, so that runs can be compared."""
-    import uuid
-
     from llb.stan.compile import compile_program
 
-    cache = _cold_cache(scratch)
-    source = REFERENCE_PROGRAM.read_text() + f"generated quantities {{ real reference_{uuid.uuid4().hex[:12]} = 1; }}\n"
+    cache = _cold_cache(scratch)  # empty, so the program is compiled anew every time
+    source = REFERENCE_PROGRAM.read_text()
     previous = os.environ.get("LLB_CACHE_DIR")
     os.environ["LLB_CACHE_DIR"] = str(cache)
     try:
