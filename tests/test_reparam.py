@@ -15,7 +15,7 @@ import pytest
 from scipy import integrate, stats
 
 from conftest import read_program
-from llb.analysis.reparam import REWRITE_FLAG, innovations, reparameterise, switchable, whitened
+from llb.analysis.reparam import REWRITE_FLAG, innovations, noncentre, reparameterise, switchable, whitened
 from llb import api
 from llb.pipeline.program import FitSettings, fit_program
 from llb.stan.compile import compile_program
@@ -219,6 +219,21 @@ def test_whitening_keeps_the_evidence(toolchain):
 
 
 EIGHT_SCHOOLS = {"J": 8, "y": [28, 8, -3, 7, -1, 1, 18, 12], "sigma": [15, 10, 16, 11, 9, 11, 10, 18]}
+
+
+def test_a_parameter_already_non_centred_with_offset_and_multiplier_is_no_rewrite():
+    """Such a program is sampled as written: a 'rewrite' that leaves it unchanged would be fitted
+    (and compiled behind a flag) for nothing, and named in the record as something done."""
+    affine = (
+        "data { int J; vector[J] y; } parameters { real mu; real<lower=0> tau; real<lower=0> s; "
+        "vector<offset=mu, multiplier=tau>[J] a; vector[J] b; } "
+        "model { mu ~ normal(0, 1); tau ~ exponential(1); s ~ exponential(1); a ~ normal(mu, tau); b ~ normal(mu, s); y ~ normal(a + b, 1); }"
+    )
+    assert noncentre(affine.replace("vector[J] b;", "vector<offset=mu, multiplier=s>[J] b;")) is None
+    assert reparameterise(affine.replace("vector[J] b;", "vector<offset=mu, multiplier=s>[J] b;")) is None
+    mixed = noncentre(affine)  # b is centred as written: it alone is rewritten
+    assert mixed is not None and mixed.variables == ("b",)
+    assert "vector<offset=mu, multiplier=s>[J] b;" in mixed.source and "vector<offset=mu, multiplier=tau>[J] a;" in mixed.source
 
 
 def test_a_switchable_program_declares_its_flag_and_keeps_both_versions():

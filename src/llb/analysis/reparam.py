@@ -149,8 +149,8 @@ def noncentre(source: str, *, toolchain: Toolchain | None = None, switch: str | 
         if not mentioned & earlier or not mentioned <= earlier | known_data:
             continue  # not hierarchical, or depends on something not available in the parameters block
         index = _declaration_line(new_parameter_lines, name)
-        if index is None:
-            continue
+        if index is None or _has_transform(new_parameter_lines[index], declaration.type):
+            continue  # already <offset, multiplier>: non-centred as written
         if switch is not None:
             location, scale = f"{switch} * ({location})", f"{switch} * ({scale}) + (1 - {switch})"
         new_parameter_lines[index] = _with_affine(new_parameter_lines[index], declaration.type, location, scale)
@@ -354,6 +354,11 @@ def _declaration_line(lines: list[str], name: str) -> int | None:
         if re.search(rf"\s{re.escape(name)};\s*$", line) and line.startswith("  ") and not line.startswith("   "):
             return index
     return None
+
+
+def _has_transform(line: str, type_name: str) -> bool:
+    """Whether a declaration line gives its type a transform (``<offset=..., multiplier=...>``)."""
+    return re.search(rf"\b{type_name}\s*<", line) is not None
 
 
 def _with_affine(line: str, type_name: str, location: str, scale: str) -> str:
