@@ -114,6 +114,27 @@ def test_sampling_trouble_counts_divergences_low_e_bfmi_and_disagreeing_chains()
     assert sampling_trouble(synthetic_fit(good, sticky)) == (0, 4)
 
 
+def test_fits_are_ranked_by_divergences_and_warning_signs_together():
+    """Hundreds of divergences rank worse than a few and one disagreeing coordinate; many
+    disagreeing coordinates rank worse than a few divergences; at equal weight, fewer warnings win."""
+    from llb.pipeline.program import WARNING_WEIGHT, sampling_trouble, trouble_rank
+
+    rng = np.random.default_rng(4)
+    energy = rng.normal(size=(4, 500))
+
+    def fit(divergent, disagreeing, dimension=40):
+        draws = rng.normal(size=(4, 500, dimension))
+        draws[3, :, :disagreeing] += 2.0  # one chain elsewhere in these coordinates
+        made = synthetic_fit(draws, energy, divergent=divergent)
+        assert sampling_trouble(made) == (divergent, disagreeing)
+        return made
+
+    assert trouble_rank(fit(3, 1)) < trouble_rank(fit(330, 0))
+    assert trouble_rank(fit(30, 0)) < trouble_rank(fit(0, 37))
+    assert trouble_rank(fit(0, 0)) < trouble_rank(fit(1, 0)) < trouble_rank(fit(0, 1))
+    assert trouble_rank(fit(WARNING_WEIGHT, 0)) < trouble_rank(fit(0, 1))  # same weight: fewer warnings
+
+
 def test_adapt_delta_rises_only_while_divergences_fall_fast_enough_to_end():
     from dataclasses import dataclass
 

@@ -367,11 +367,20 @@ def _low_e_bfmi_chains(fit: Fit) -> int:
     return sum(1 for value in fit.e_bfmi() if math.isfinite(value) and value < LOW_E_BFMI)
 
 
-def trouble_rank(fit: Fit) -> tuple[bool, int, int]:
-    """Which of two fits of one model samples better (smaller is better): chains that disagree or
-    explore energy poorly first, since a higher adapt_delta does not fix them, then divergences."""
+# When two fits of one model are compared, one other warning sign (a chain with E-BFMI < 0.3, a
+# coordinate whose chains disagree) weighs as much as this many divergent transitions.
+WARNING_WEIGHT = 10
+
+
+def trouble_rank(fit: Fit) -> tuple[int, int]:
+    """Which of two fits of one model samples better (smaller is better): divergences plus
+    WARNING_WEIGHT per other warning sign, then fewer warning signs.
+
+    Both kinds bias the draws and the evidence, and neither always outweighs the other: one
+    coordinate at R-hat 1.02 is a milder fault than hundreds of divergent transitions, and dozens of
+    coordinates whose chains disagree are worse than a few divergences."""
     divergent, warnings = sampling_trouble(fit)
-    return warnings > 0, divergent, warnings
+    return divergent + WARNING_WEIGHT * warnings, warnings
 
 
 def _remedy(model: StanModel, fit: Fit, config: SamplerConfig, ladder: Sequence[float]) -> tuple[SamplerConfig, Fit]:
