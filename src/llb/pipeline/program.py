@@ -449,14 +449,33 @@ def _reparameterised_fit(
 
 
 def _prior_normaliser(report: FitReport, settings: FitSettings, data: dict[str, Any]) -> PriorNormaliser | None:
-    """The numerical estimate of log Z_prior for the compiled program, if it has a likelihood switch."""
+    """The numerical estimate of log Z_prior for the compiled program, if it has a likelihood switch.
+
+    A library that also holds the program's rewrite (reparam.switchable) samples the prior in the
+    rewrite's coordinates: without data to pull against them, a hierarchical prior or a random walk
+    is nearly a product of standard normals there, where as written it is a funnel. The integral,
+    and so log Z_prior, is the same in both (the rewrite adds its Jacobian). Only if that estimate
+    fails its checks is the prior sampled as written. (Kept by fewer divergences instead, a random
+    walk's prior as written with none but R-hat 1.035 was 3 standard errors off the exact constant,
+    where the rewrite's, with one divergence, was within one.)"""
     prior_check = report.prior_check
     if prior_check is None or prior_check.likelihood_flag is None or report.compiled is None:
         return None
-    return estimate_prior_normaliser(
-        report.compiled.library, report.compiled.data_for(data), prior_check.likelihood_flag, settings.sampler,
-        evidence_method=settings.evidence_method, num_proposal=settings.num_proposal,
-    )  # fmt: skip
+
+    def estimate(values: dict[str, Any]) -> PriorNormaliser:
+        assert report.compiled is not None and prior_check.likelihood_flag is not None
+        return estimate_prior_normaliser(
+            report.compiled.library, report.compiled.data_for(values), prior_check.likelihood_flag, settings.sampler,
+            evidence_method=settings.evidence_method, num_proposal=settings.num_proposal,
+        )  # fmt: skip
+
+    if REWRITE_FLAG in data and data[REWRITE_FLAG] == 0:
+        rewritten = estimate({**data, REWRITE_FLAG: 1})
+        if rewritten.ok:
+            return rewritten
+        as_written = estimate(data)
+        return as_written if as_written.ok else rewritten
+    return estimate(data)
 
 
 def _unnormalisable(report: FitReport) -> FitReport:
