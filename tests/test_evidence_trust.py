@@ -154,6 +154,29 @@ def test_a_random_walk_prior_llb_cannot_prove_normalised_is_normalised_in_its_in
     assert_close(report, exact)
 
 
+def test_an_improper_prior_drifting_in_the_rewrites_coordinates_is_refused_without_sampling_it_again(monkeypatch):
+    """The house effects have only a soft sum term, so the prior is flat along all but one of their
+    directions. In the walk's innovations its draws drift far apart; sampling it as written too
+    could not find a normaliser that does not exist."""
+    import llb.pipeline.program as program
+
+    calls = []
+    original = program.estimate_prior_normaliser
+
+    def counted(library, data, flag, config, **options):
+        calls.append(data.get("llb_rewrite"))
+        return original(library, data, flag, config, **options)
+
+    monkeypatch.setattr(program, "estimate_prior_normaliser", counted)
+    source = SOFT_SUM_WALK.replace("real<lower=0> s;", "real<lower=0> s; vector[3] house;").replace(
+        "sum(x) ~ normal(0, 5);", "sum(x) ~ normal(0, 5);\n  sum(house) ~ normal(0, 0.5);"
+    )
+    report = fit(source, {"N": 5, "y": [0.1 * t for t in range(5)]})
+    assert report.status == "improper_prior" and report.log_evidence is None
+    assert "drift" in report.reason and report.prior_normaliser.max_rhat > program.CLEARLY_DRIFTING
+    assert calls == [1]  # the rewrite's coordinates only
+
+
 def test_counts_computed_from_a_sequence_are_incomparable():
     source = (
         "data { int N; array[N] int<lower=0, upper=1> r; }\ntransformed data { int k = sum(r); }\n"

@@ -20,7 +20,7 @@ from llb.stan.data import check_data
 from llb.errors import DataError, ProgramError
 from llb.stats.evidence import DEFAULT_METHOD, DEFAULT_NUM_PROPOSAL, Evidence, estimate_evidence
 from llb.stan.model import ModelRuntimeError, StanModel
-from llb.pipeline.normaliser import PriorNormaliser, estimate_prior_normaliser
+from llb.pipeline.normaliser import CLEARLY_DRIFTING, PriorNormaliser, estimate_prior_normaliser
 from llb.analysis.priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
 from llb.analysis.reparam import REWRITE_FLAG, Reparameterisation, reparameterise, switchable
 from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, dense_refit, extend_chains, sample_nuts, warm_refits
@@ -455,7 +455,8 @@ def _prior_normaliser(report: FitReport, settings: FitSettings, data: dict[str, 
     rewrite's coordinates: without data to pull against them, a hierarchical prior or a random walk
     is nearly a product of standard normals there, where as written it is a funnel. The integral,
     and so log Z_prior, is the same in both (the rewrite adds its Jacobian). Only if that estimate
-    fails its checks is the prior sampled as written. (Kept by fewer divergences instead, a random
+    fails its checks, other than by chains that drift clearly apart (an improper prior is improper in
+    any coordinates), is the prior sampled as written. (Kept by fewer divergences instead, a random
     walk's prior as written with none but R-hat 1.035 was 3 standard errors off the exact constant,
     where the rewrite's, with one divergence, was within one.)"""
     prior_check = report.prior_check
@@ -471,8 +472,8 @@ def _prior_normaliser(report: FitReport, settings: FitSettings, data: dict[str, 
 
     if REWRITE_FLAG in data and data[REWRITE_FLAG] == 0:
         rewritten = estimate({**data, REWRITE_FLAG: 1})
-        if rewritten.ok:
-            return rewritten
+        if rewritten.ok or rewritten.max_rhat > CLEARLY_DRIFTING:
+            return rewritten  # drifting that far, the prior has no normaliser in any coordinates
         as_written = estimate(data)
         return as_written if as_written.ok else rewritten
     return estimate(data)
