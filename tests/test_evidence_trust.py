@@ -177,6 +177,20 @@ def test_an_improper_prior_drifting_in_the_rewrites_coordinates_is_refused_witho
     assert calls == [1]  # the rewrite's coordinates only
 
 
+def test_a_program_s_own_data_named_like_llb_s_rewrite_flag_is_left_as_given():
+    """``llb_rewrite`` is the name of llb's data flag in libraries that hold a rewrite; a program that
+    declares its own keeps its value, also while its prior's constant is estimated. The prior is
+    stated twice (unproven): N(mu; 0, 1)^2 normalised is N(0, 1/2), so p(y) = N(y; 0, sqrt(1.5))."""
+    source = (
+        "data { int<lower=0, upper=1> llb_rewrite; real y; } parameters { real mu; } "
+        "model { mu ~ normal(10 * llb_rewrite, 1); mu ~ normal(0, 1); y ~ normal(mu, 1); }"
+    )
+    report = fit(source, {"llb_rewrite": 0, "y": 0.5})
+    assert report.prior_check.unproven and report.prior_normaliser is not None
+    assert abs(report.prior_normaliser.log_normaliser + math.log(2 * math.sqrt(math.pi))) < Z * report.prior_normaliser.mc_se + 0.01
+    assert_close(report, stats.norm(0, math.sqrt(1.5)).logpdf(0.5))
+
+
 def test_counts_computed_from_a_sequence_are_incomparable():
     source = (
         "data { int N; array[N] int<lower=0, upper=1> r; }\ntransformed data { int k = sum(r); }\n"

@@ -234,6 +234,8 @@ def test_a_parameter_already_non_centred_with_offset_and_multiplier_is_no_rewrit
     mixed = noncentre(affine)  # b is centred as written: it alone is rewritten
     assert mixed is not None and mixed.variables == ("b",)
     assert "vector<offset=mu, multiplier=s>[J] b;" in mixed.source and "vector<offset=mu, multiplier=tau>[J] a;" in mixed.source
+    # declared on one line with another parameter: the transform would apply to both, so neither is rewritten
+    assert noncentre(affine.replace("vector<offset=mu, multiplier=tau>[J] a; vector[J] b;", "vector[J] a, b;")) is None
 
 
 def test_a_switchable_program_declares_its_flag_and_keeps_both_versions():

@@ -350,8 +350,10 @@ def _identifiers(expression: str) -> set[str]:
 
 
 def _declaration_line(lines: list[str], name: str) -> int | None:
+    """The line that declares ``name`` alone, or None (a rewrite of ``vector[J] b, a;`` would change b too)."""
     for index, line in enumerate(lines):
-        if re.search(rf"\s{re.escape(name)};\s*$", line) and line.startswith("  ") and not line.startswith("   "):
+        found = re.search(rf"(,?)\s+{re.escape(name)};\s*$", line)
+        if found and not found.group(1) and line.startswith("  ") and not line.startswith("   "):
             return index
     return None
 

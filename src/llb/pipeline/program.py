@@ -311,7 +311,7 @@ def _sample_and_weigh(
     if report.prior_check is not None and report.prior_check.unproven and report.status not in UNDEFINED_EVIDENCE:
         # The prior's normalising constant decides whether this program has an evidence at all:
         # estimate it before spending fits on the posterior.
-        normaliser = _prior_normaliser(report, settings, data)
+        normaliser = _prior_normaliser(report, settings, data, switchable_rewrite is not None)
         if normaliser is not None:
             lap("prior normaliser")
             if not normaliser.ok:
@@ -344,7 +344,10 @@ def _sample_and_weigh(
         return replace(report, status=SAMPLING_ERROR, reason=f"sampling failed: {error}")
     lap("refit")
     try:
-        return _weigh(model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap, normaliser, hidden)
+        return _weigh(
+            model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap, normaliser, hidden,
+            holds_rewrite=switchable_rewrite is not None,  # then the rewrite, if kept, is that library's too
+        )  # fmt: skip
     finally:
         if alternative is not None:
             alternative.close()
@@ -448,10 +451,11 @@ def _reparameterised_fit(
         return None
 
 
-def _prior_normaliser(report: FitReport, settings: FitSettings, data: dict[str, Any]) -> PriorNormaliser | None:
+def _prior_normaliser(report: FitReport, settings: FitSettings, data: dict[str, Any], holds_rewrite: bool = False) -> PriorNormaliser | None:
     """The numerical estimate of log Z_prior for the compiled program, if it has a likelihood switch.
 
-    A library that also holds the program's rewrite (reparam.switchable) samples the prior in the
+    A library that also holds the program's rewrite (``holds_rewrite``: reparam.switchable; a
+    program's own data variable of the flag's name is never taken for it) samples the prior in the
     rewrite's coordinates: without data to pull against them, a hierarchical prior or a random walk
     is nearly a product of standard normals there, where as written it is a funnel. The integral,
     and so log Z_prior, is the same in both (the rewrite adds its Jacobian). Only if that estimate
@@ -470,11 +474,11 @@ def _prior_normaliser(report: FitReport, settings: FitSettings, data: dict[str, 
             evidence_method=settings.evidence_method, num_proposal=settings.num_proposal,
         )  # fmt: skip
 
-    if REWRITE_FLAG in data and data[REWRITE_FLAG] == 0:
+    if holds_rewrite:
         rewritten = estimate({**data, REWRITE_FLAG: 1})
         if rewritten.ok or rewritten.max_rhat > CLEARLY_DRIFTING:
             return rewritten  # drifting that far, the prior has no normaliser in any coordinates
-        as_written = estimate(data)
+        as_written = estimate({**data, REWRITE_FLAG: 0})
         return as_written if as_written.ok else rewritten
     return estimate(data)
 
@@ -491,7 +495,7 @@ def _unnormalisable(report: FitReport) -> FitReport:
 
 def _weigh(
     model: StanModel, fit: Fit, config: SamplerConfig, report: FitReport, settings: FitSettings, goal_names, sizes, data: dict[str, Any], lap,
-    normaliser: PriorNormaliser | None = None, hidden: Sequence[str] = (),
+    normaliser: PriorNormaliser | None = None, hidden: Sequence[str] = (), holds_rewrite: bool = False,
 ) -> FitReport:
     report = _with_posterior(report, fit, goal_names, hidden)
     lap("summary")
@@ -517,7 +521,7 @@ def _weigh(
     log_evidence = evidence.log_evidence + prior_check.log_constant(sizes)
     report = replace(report, status=OK, reason=None, evidence=evidence, log_evidence=log_evidence)
     if normaliser is None:
-        normaliser = _prior_normaliser(report, settings, data)
+        normaliser = _prior_normaliser(report, settings, data, holds_rewrite)
         if normaliser is None:
             return report
         lap("prior normaliser")
