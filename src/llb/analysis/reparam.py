@@ -364,5 +364,6 @@ def _has_transform(line: str, type_name: str) -> bool:
 
 
 def _with_affine(line: str, type_name: str, location: str, scale: str) -> str:
+    """The declaration with ``<offset=location, multiplier=scale>`` on its type (which has no transform yet)."""
     affine = f"<offset={location}, multiplier={scale}>"
-    return re.sub(rf"\b{type_name}\b(?!<)", f"{type_name}{affine}", line, count=1)
+    return re.sub(rf"\b{type_name}\b", f"{type_name}{affine}", line, count=1)

@@ -81,16 +81,17 @@ def mixture_summaries(
     weightings that keep the same programs (all of them, usually) share one sort of each element's
     pooled draws."""
     out: dict[str, dict[str, dict[str, float]]] = {label: {} for label in weightings}
+    present = {n: d for n, d in enumerate(draws) if d is not None and d.size}
     groups: dict[tuple[int, ...], list[str]] = {}
     for label, weights in weightings.items():
-        kept = tuple(n for n, (d, w) in enumerate(zip(draws, weights)) if w > 0 and d is not None and d.size)
+        kept = tuple(n for n in present if weights[n] > 0)
         if kept:
             groups.setdefault(kept, []).append(label)
     for kept, labels in groups.items():
-        pooled = np.concatenate([draws[n] for n in kept], axis=0)
+        pooled = np.concatenate([present[n] for n in kept], axis=0)
         per_draw = {}
         for label in labels:
-            weights = np.concatenate([np.full(draws[n].shape[0], weightings[label][n] / draws[n].shape[0]) for n in kept])  # type: ignore[union-attr]
+            weights = np.concatenate([np.full(present[n].shape[0], weightings[label][n] / present[n].shape[0]) for n in kept])
             per_draw[label] = weights / weights.sum()
         for index, name in enumerate(names):
             x = pooled[:, index]
