@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import make_model, read_program
-from llb.stan.compile import _build_library, _translation_units
+from llb.stan.compile import ModelCpp, _build_library, _stanc, _translation_units
 
 DATA = {"N": 4, "y": [0.3, -1.2, 2.5, 0.9], "k": [3, 0, 5, 2], "trials": [6, 4, 8, 5]}
 
@@ -23,7 +23,7 @@ def libraries(toolchain, tmp_path_factory):
     built = {}
     for jobs in (1, 2):
         work = tmp_path_factory.mktemp(f"jobs{jobs}")
-        timings = _build_library(source, "twounits", work, toolchain, jobs)
+        timings = _build_library([_stanc(source, "twounits", work, toolchain)], work, toolchain, jobs)
         assert timings["units"] == jobs
         built[jobs] = work / "model.so"
     return built
@@ -70,18 +70,27 @@ functions {
 parameters { real mu; }
 model { mu ~ normal(twice(0.5), 1); }
 """
-    timings = _build_library(source, "functions", tmp_path, toolchain, 2)
+    timings = _build_library([_stanc(source, "functions", tmp_path, toolchain)], tmp_path, toolchain, 2)
     assert timings["units"] == 1
     with make_model(tmp_path / "model.so", {}) as model:
         assert model.log_density([1.0]) == pytest.approx(-0.5 * np.log(2 * np.pi))
 
 
-def test_unit_choice():
-    plain = "namespace m_namespace {\nclass m final : public model_base_crtp<m> {\n"
-    with_functions = "namespace m_namespace {\nvoid say(std::ostream* pstream__);\nclass m final : public model_base_crtp<m> {\n"
-    assert list(_translation_units(plain, 2)) == ["gradient.cpp", "values.cpp"]
-    assert list(_translation_units(plain, 1)) == ["model.cpp"]
-    assert list(_translation_units(with_functions, 2)) == ["model.cpp"]
+def test_unit_choice(tmp_path):
+    plain = tmp_path / "llb_model_a.hpp"
+    plain.write_text("namespace llb_model_a_namespace {\nclass llb_model_a final : public model_base_crtp<llb_model_a> {\n")
+    with_functions = tmp_path / "llb_model_b.hpp"
+    with_functions.write_text("namespace llb_model_b_namespace {\nvoid say(std::ostream* pstream__);\nclass llb_model_b final : public model_base_crtp<llb_model_b> {\n")
+    a, b = ModelCpp(plain, 0.0), ModelCpp(with_functions, 0.0)
+    assert list(_translation_units([a], 2)) == ["gradient.cpp", "values.cpp"]
+    assert list(_translation_units([a], 1)) == ["model.cpp"]
+    assert list(_translation_units([b], 2)) == ["model.cpp"]
+    # several models: one unit per job, each defining and registering its share of them
+    units = _translation_units([a, b, a], 2)
+    assert list(units) == ["models0.cpp", "models1.cpp"]
+    assert units["models0.cpp"].count("LLB_MODEL_REGISTER(") == 2 and units["models1.cpp"].count("LLB_MODEL_REGISTER(") == 1
+    split = _translation_units([a], 2)
+    assert "LLB_MODEL_REGISTER(" not in split["gradient.cpp"] and "LLB_MODEL_REGISTER(llb_model_a_namespace::llb_model_a, llb_model_a)" in split["values.cpp"]
 
 
 def test_headers_with_a_new_mtime_but_the_same_content_keep_the_precompiled_header(toolchain, tmp_path):
@@ -95,7 +104,7 @@ def test_headers_with_a_new_mtime_but_the_same_content_keep_the_precompiled_head
     before = header.stat()
     os.utime(header, (before.st_atime + 3600, before.st_mtime + 3600))
     try:
-        timings = _build_library("parameters { real mu; }\nmodel { mu ~ normal(1, 2); }\n", "touched", tmp_path, toolchain, 1)
+        timings = _build_library([_stanc("parameters { real mu; }\nmodel { mu ~ normal(1, 2); }\n", "touched", tmp_path, toolchain)], tmp_path, toolchain, 1)
     finally:
         os.utime(header, (before.st_atime, before.st_mtime))
     assert timings["units"] == 1

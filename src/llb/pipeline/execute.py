@@ -16,6 +16,7 @@ caller writes them to the run folder. Both give identical records for identical 
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -26,14 +27,14 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from llb.pipeline.forkserver import forkserver_context, main_script_hidden
 from llb.pipeline.outcome import MEMORY_ERROR, ProgramOutcome, failed, outcome_from_report
-from llb.pipeline.program import FitSettings, Goal, fit_program
-from llb.stan.compile import MAX_COMPILE_JOBS, usable_cpus
+from llb.pipeline.program import FitSettings, Goal, compile_ahead, fit_program
+from llb.stan.compile import MAX_COMPILE_JOBS, MAX_MODELS_PER_LIBRARY, usable_cpus
 from llb.stan.process import die_with_parent
 
 DEFAULT_TIMEOUT = 900.0  # seconds per program, compile included
@@ -85,12 +86,60 @@ class ProgramTask:
     goal: Goal | None
     settings: FitSettings
     compile_jobs: int = 1  # compiler processes the program's build may run at once (see compile.py)
+    # other programs of the run whose libraries this task compiles into one with its own before its
+    # fit (plan_shared_compiles), and the seconds the compiler may take on that shared library
+    companions: tuple[str, ...] = ()
+    companions_timeout: float = 0.0
 
 
 def fit_task(task: ProgramTask) -> ProgramOutcome:
-    """The per-program work, uncontained (what the child process runs)."""
+    """The per-program work, uncontained (what the child process runs): with companions, their
+    libraries and its own compiled into one first, then its fit."""
+    built = None
+    if task.companions:
+        start = time.perf_counter()
+        built = compile_ahead(
+            (task.source, *task.companions), task.data, settings=task.settings, goal=task.goal, jobs=task.compile_jobs,
+            timeout=task.companions_timeout,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
     report = fit_program(task.source, task.data, settings=task.settings, goal=task.goal, compile_jobs=task.compile_jobs)
-    return outcome_from_report(task.key, report)
+    outcome = outcome_from_report(task.key, report)
+    if built is None:
+        return outcome
+    return replace(
+        outcome, timings={"compile together": round(seconds, 4), **outcome.timings}, models_built_together=len(built.keys),
+        library_built=outcome.library_built or outcome.library_key in built.keys,
+    )  # fmt: skip
+
+
+# A run's libraries are compiled in groups (plan_shared_compiles) only when the hard time limit
+# leaves room: the group's compile takes at most this share of its first program's limit.
+SHARED_COMPILE_SHARE = 0.25
+MIN_SHARED_COMPILE_SECONDS = 60.0
+
+
+def plan_shared_compiles(tasks: Sequence[ProgramTask], *, workers: int, limits: Limits = Limits()) -> list[ProgramTask]:
+    """``tasks`` (in the order they should start) reordered, and given companions, so that their
+    libraries are compiled several at a time (compile.compile_together), for executors whose
+    workers share one compile cache.
+
+    The tasks are cut, in order, into groups of at most MAX_MODELS_PER_LIBRARY, and into at least
+    as many groups as there are workers so that every worker has a library to compile. The first
+    task of each group compiles the group's libraries before its own fit. Those first tasks start
+    first, then the others group by group, so that no program waits for a library another worker
+    is still compiling: by the time the last group's programs start, its library is long built."""
+    budget = SHARED_COMPILE_SHARE * limits.seconds
+    if len(tasks) < 2 or budget < MIN_SHARED_COMPILE_SECONDS:
+        return list(tasks)
+    count = max(min(workers, len(tasks)), math.ceil(len(tasks) / MAX_MODELS_PER_LIBRARY))
+    size = math.ceil(len(tasks) / count)
+    groups = [list(tasks[start : start + size]) for start in range(0, len(tasks), size)]
+    firsts = [
+        replace(group[0], companions=tuple(task.source for task in group[1:]), companions_timeout=budget) if len(group) > 1 else group[0]
+        for group in groups
+    ]
+    return firsts + [task for group in groups for task in group[1:]]
 
 
 def _child(task: ProgramTask, limits: Limits, connection: multiprocessing.connection.Connection) -> None:
@@ -254,14 +303,17 @@ def compile_jobs_for(cpus: int, programs_at_once: int) -> int:
 class LocalExecutor:
     """Up to ``workers`` contained children at once, managed from this process (no threads).
 
-    A program started while fewer programs than CPUs run (one worker, or the last programs of a
-    run) may compile with two compiler processes.
+    Its children share this machine's compile cache, so the programs' libraries are compiled
+    several at a time (plan_shared_compiles; ``compile_together=False`` compiles each alone). A
+    program started while fewer programs than CPUs run (one worker, or the last programs of a run)
+    may compile with two compiler processes.
     """
 
-    def __init__(self, *, workers: int = 1, limits: Limits = Limits()) -> None:
+    def __init__(self, *, workers: int = 1, limits: Limits = Limits(), compile_together: bool = True) -> None:
         self.workers = max(1, workers)
         self.limits = limits
         self.cpus = usable_cpus()
+        self.compile_together = compile_together
 
     def _start(self, task: ProgramTask, programs_at_once: int) -> ContainedRun:
         jobs = compile_jobs_for(self.cpus, programs_at_once)
@@ -269,6 +321,8 @@ class LocalExecutor:
 
     def run(self, tasks: Iterable[ProgramTask]) -> Iterator[ProgramOutcome]:
         pending = list(tasks)
+        if self.compile_together:
+            pending = plan_shared_compiles(pending, workers=self.workers, limits=self.limits)
         pending.reverse()
         running: list[ContainedRun] = []
         slowest: float | None = None  # seconds the slowest program that finished (not timed out) took
@@ -298,7 +352,9 @@ class LocalExecutor:
 
 
 class DaskExecutor:
-    """Each program as a Dask task running ``fit_contained`` on a worker."""
+    """Each program as a Dask task running ``fit_contained`` on a worker. Each program compiles
+    alone: a worker compiles into its own cache, so a library compiled for another program on one
+    worker would not spare the worker that fits that program its compile."""
 
     def __init__(self, client: Any, *, limits: Limits = Limits()) -> None:
         self.client = client

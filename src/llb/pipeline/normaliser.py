@@ -62,13 +62,15 @@ def estimate_prior_normaliser(
     evidence_method: str,
     num_proposal: int,
     adapt_delta_ladder: tuple[float, ...] = (0.95, 0.99),
+    model_name: str | None = None,
 ) -> PriorNormaliser:
-    """Sample the prior of the compiled program (``flag`` set to 0 in ``data``) and estimate log Z_prior."""
+    """Sample the prior of the compiled program (``flag`` set to 0 in ``data``; ``model_name``: its model
+    in ``library``, see StanModel) and estimate log Z_prior."""
     start = time.perf_counter()
     config = replace(config, seed=config.seed + PRIOR_SEED_OFFSET)
     failed = PriorNormaliser(math.nan, math.nan, 0, math.nan, config.adapt_delta, 0.0)
     try:
-        with StanModel(library, {**data, flag: 0}, seed=config.seed) as model:
+        with StanModel(library, {**data, flag: 0}, seed=config.seed, model=model_name) as model:
             if model.n_unconstrained == 0:
                 return replace(failed, log_normaliser=0.0, mc_se=0.0, seconds=time.perf_counter() - start)
             fit = sample_nuts(model, config)

@@ -63,6 +63,7 @@ class ProgramOutcome:
     fitted_source: str | None = None  # the program compiled, when llb rewrote it
     library_key: str | None = None  # the compiled library the program ran on (the compile cache's key)
     library_built: bool = False  # whether this fit compiled it (False: it came from the cache)
+    models_built_together: int = 0  # programs' models this fit compiled into one library ahead of their fits, its own included
     goal_names: tuple[str, ...] = ()
     summary: tuple[dict[str, Any], ...] = ()  # one row per constrained scalar (name, mean, sd, q05, ...)
     warnings: tuple[str, ...] = ()  # stanc's

@@ -24,7 +24,7 @@ import numpy as np
 
 from llb.errors import DataError, LlbError
 
-ABI_VERSION = 3
+ABI_VERSION = 4
 _ERROR_BUFFER = 8192
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 
@@ -64,7 +64,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     signatures: dict[str, tuple[Any, list[Any]]] = {
         "llb_abi_version": (ci, []),
         "llb_sampler_columns": (ci, []),
-        "llb_model_create": (vp, [cs, cu, cs, sz]),
+        "llb_model_names": (cs, []),
+        "llb_model_create": (vp, [cs, cs, cu, cs, sz]),
         "llb_model_destroy": (None, [vp]),
         "llb_model_name": (cs, [vp]),
         "llb_messages": (cs, [vp]),
@@ -112,9 +113,12 @@ def bracket_name(stan_name: str) -> str:
 
 
 class StanModel:
-    """A compiled program instantiated with data. Not thread-safe; one per process or thread."""
+    """A compiled program instantiated with data. Not thread-safe; one per process or thread.
 
-    def __init__(self, library: str | Path, data: Mapping[str, Any] | str | None = None, *, seed: int = 0) -> None:
+    ``model`` names the program's model when the library holds several (``CompiledProgram.model``);
+    a library of one model needs no name."""
+
+    def __init__(self, library: str | Path, data: Mapping[str, Any] | str | None = None, *, seed: int = 0, model: str | None = None) -> None:
         self.library = Path(library)
         self._lib = ctypes.CDLL(str(self.library))
         _declare(self._lib)
@@ -122,9 +126,12 @@ class StanModel:
             raise LlbError(f"{self.library} was built by another llb version; clear the cache folder and rebuild")
         text = data if isinstance(data, str) else stan_json(data or {})
         error = ctypes.create_string_buffer(_ERROR_BUFFER)
-        self._handle = self._lib.llb_model_create(text.encode(), seed, error, _ERROR_BUFFER)
+        self._handle = self._lib.llb_model_create((model or "").encode(), text.encode(), seed, error, _ERROR_BUFFER)
         if not self._handle:
-            raise DataError(describe_data_error(error.value.decode(errors="replace")))
+            message = error.value.decode(errors="replace")
+            if message.startswith("llb runner: the library holds"):  # no such model: llb's mistake, not the data's
+                raise LlbError(f"{self.library}: {message.removeprefix('llb runner: ')}")
+            raise DataError(describe_data_error(message))
         self.n_unconstrained: int = self._lib.llb_num_unconstrained(self._handle)
         self.variables: tuple[VariableShape, ...] = self._read_variables()
         self.constrained_names: tuple[str, ...] = tuple(
@@ -162,6 +169,11 @@ class StanModel:
     @property
     def name(self) -> str:
         return self._lib.llb_model_name(self._handle).decode()
+
+    @property
+    def library_models(self) -> tuple[str, ...]:
+        """The names of every model in this model's library."""
+        return tuple(self._split(self._lib.llb_model_names()))
 
     def messages(self) -> str:
         """Text the model printed since the last call (print(), warnings), capped in size."""

@@ -1,8 +1,10 @@
 // llb_runner: a small C interface to one Stan model, for Python's ctypes.
 //
-// Compiled once per toolchain and linked unchanged with every model's translation unit (stanc's
-// output defines `new_model`). Every entry point catches all C++ exceptions and reports them through
-// a caller-owned error buffer, so nothing thrown in a model (an untrusted program) crosses into Python.
+// Compiled once per toolchain and linked unchanged into every model library. A library holds one
+// model or several compiled together (compile.py); each registers its factory under its name when the
+// library is loaded (llb_register_model, called from llb_model_parts.hpp), and llb_model_create picks
+// one by name. Every entry point catches all C++ exceptions and reports them through a caller-owned
+// error buffer, so nothing thrown in a model (an untrusted program) crosses into Python.
 //
 // Layout conventions shared with llb/model.py:
 // - "unconstrained" vectors have num_unconstrained() entries, in Stan's unconstrained order;
@@ -36,12 +38,11 @@
 #include <utility>
 #include <vector>
 
-stan::model::model_base& new_model(stan::io::var_context& data_context, unsigned int seed,
-                                   std::ostream* msg_stream);
+using llb_model_factory = stan::model::model_base* (*)(stan::io::var_context&, unsigned int, std::ostream*);
 
 namespace {
 
-constexpr int kAbiVersion = 3;
+constexpr int kAbiVersion = 4;
 constexpr std::size_t kMessageLimit = 64 * 1024;
 constexpr int kNumSamplerColumns = 7;  // lp__, accept_stat__, stepsize__, treedepth__, n_leapfrog__,
                                        // divergent__, energy__
@@ -259,7 +260,37 @@ std::string join(const std::vector<std::string>& items) {
   return out.str();
 }
 
+struct RegisteredModel {
+  std::string name;
+  llb_model_factory factory;
+};
+
+// The models of this library, in the order their translation units were initialised.
+std::vector<RegisteredModel>& registered_models() {
+  static std::vector<RegisteredModel> models;
+  return models;
+}
+
+// The factory of the model called `name`, or of the library's only model when `name` is empty.
+llb_model_factory find_factory(const char* name) {
+  const std::vector<RegisteredModel>& models = registered_models();
+  if (name == nullptr || *name == '\0') {
+    if (models.size() == 1) return models.front().factory;
+    throw std::runtime_error("llb runner: the library holds " + std::to_string(models.size()) +
+                             " models; name the one to load");
+  }
+  for (const RegisteredModel& model : models)
+    if (model.name == name) return model.factory;
+  throw std::runtime_error(std::string("llb runner: the library holds no model named ") + name);
+}
+
 }  // namespace
+
+// Declared in llb_model_parts.hpp; each model's translation unit calls it from a static initialiser.
+int llb_register_model(const char* name, llb_model_factory factory) {
+  registered_models().push_back({name, factory});
+  return static_cast<int>(registered_models().size());
+}
 
 struct llb_model {
   stan::model::model_base* model = nullptr;
@@ -273,14 +304,26 @@ int llb_abi_version() { return kAbiVersion; }
 
 int llb_sampler_columns() { return kNumSamplerColumns; }
 
-llb_model* llb_model_create(const char* data_json, unsigned int seed, char* err, std::size_t err_len) {
+// Names of the library's models, comma separated.
+const char* llb_model_names() {
+  static std::string names;
+  std::vector<std::string> items;
+  for (const RegisteredModel& model : registered_models()) items.push_back(model.name);
+  names = join(items);
+  return names.c_str();
+}
+
+// The model `name` (empty: the library's only model) constructed with its data.
+llb_model* llb_model_create(const char* name, const char* data_json, unsigned int seed, char* err,
+                            std::size_t err_len) {
   llb_model* handle = nullptr;
   try {
+    llb_model_factory factory = find_factory(name);
     handle = new llb_model();
     std::istringstream in(data_json == nullptr ? "{}" : data_json);
     stan::json::json_data data(in);
     std::ostringstream msgs;
-    handle->model = &new_model(data, seed, &msgs);
+    handle->model = factory(data, seed, &msgs);
     handle->messages.append(msgs.str());
     return handle;
   } catch (const std::exception& e) {

@@ -1,7 +1,8 @@
 // The definitions of model_base_crtp's virtual functions (declared in stan/model/model_base_crtp.hpp
-// on llb's include path), included after stanc's C++ for one program with LLB_MODEL_GRADIENT and
-// LLB_MODEL_VALUES each defined as 0 or 1. A model library is linked either from one translation unit
-// that defines both groups or from two, compiled at the same time, that define one each.
+// on llb's include path), included after stanc's C++ for one or more programs with LLB_MODEL_GRADIENT
+// and LLB_MODEL_VALUES each defined as 0 or 1. A one-model library is linked either from one
+// translation unit that defines both groups or from two, compiled at the same time, that define one
+// each; a library of several models from units that each define both groups for some of them.
 //
 // Compile time is spent instantiating the model's templates, so each is instantiated as few times as
 // the results allow:
@@ -169,7 +170,22 @@ void model_base_crtp<M>::transform_inits(const io::var_context& context, Eigen::
 }  // namespace model
 }  // namespace stan
 
-// Emit every function defined above for this program's model class (stanc names it stan_model).
-template class stan::model::model_base_crtp<stan_model>;
+// The runner's registry of the library's models (cpp/llb_runner.cpp).
+int llb_register_model(const char* name,
+                       stan::model::model_base* (*factory)(stan::io::var_context&, unsigned int, std::ostream*));
+
+// Emit the functions defined above for the model class M (one LLB_MODEL_INSTANCE per model of the
+// translation unit, in every unit that defines a group) ...
+#define LLB_MODEL_INSTANCE(M) template class stan::model::model_base_crtp<M>;
+
+// ... and register it under NAME with the runner when the library is loaded (in one unit per model).
+#define LLB_MODEL_REGISTER(M, NAME)                                                                  \
+  namespace {                                                                                        \
+  stan::model::model_base* llb_new_##NAME(stan::io::var_context& data, unsigned int seed,          \
+                                          std::ostream* msgs) {                                     \
+    return new M(data, seed, msgs);                                                                  \
+  }                                                                                                  \
+  const int llb_registered_##NAME = llb_register_model(#NAME, &llb_new_##NAME);                      \
+  }
 
 #endif
