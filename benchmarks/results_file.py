@@ -12,7 +12,13 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def git_commit() -> str:
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=RESULTS_DIR.parent).stdout.strip()
+    """The commit checked out, marked when the code differs from it (uncommitted changes under src/)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=RESULTS_DIR.parent).stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "../src")
+    return git("rev-parse", "--short", "HEAD") + (" with uncommitted changes" if changed else "")
 
 
 def heading(title: str) -> str:
