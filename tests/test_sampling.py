@@ -6,6 +6,8 @@ with the effective sample size estimated from the draws themselves.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -143,6 +145,10 @@ def test_adapt_delta_rises_only_while_divergences_fall_fast_enough_to_end():
     @dataclass
     class FakeFit:
         num_divergent: int
+
+        @property
+        def expected_divergences(self) -> float:
+            return float(self.num_divergent)
 
     def sampler(divergences_by_delta):
         tried = []
@@ -327,3 +333,59 @@ def test_a_refit_that_fails_leaves_the_fit_in_hand(monkeypatch):
     fit = synthetic_fit(rng.normal(size=(4, 500, 1)), rng.normal(size=(4, 500)), divergent=5)
     config, kept = program._remedy(None, fit, SamplerConfig(), (0.95, 0.99))
     assert kept is fit and config.adapt_delta == 0.8
+
+
+def test_continued_chains_keep_their_sampler_and_draw_from_the_posterior(conjugate_fit, compiled):
+    """A continuation adapts nothing: each chain goes on with its step size and metric, its earlier
+    draws kept as they were, and the new draws are draws of the exact posterior."""
+    from llb.stan.sample import continue_chains
+
+    data, fit = conjugate_fit
+    config = SamplerConfig(chains=4, warmup=1000, draws=2000, seed=11)
+    with make_model(compiled("conjugate.stan"), data) as model:
+        longer = continue_chains(model, fit, config, 1500)
+    assert longer.draws.shape[1] == 3500 and longer.planned_draws == 0
+    np.testing.assert_array_equal(longer.draws[:, :2000], fit.draws)
+    np.testing.assert_array_equal(longer.stepsize, fit.stepsize)
+    np.testing.assert_array_equal(longer.sampler_column("stepsize__")[:, 2000:], np.repeat(fit.stepsize[:, None], 1500, axis=1))
+    np.testing.assert_array_equal(longer.inv_metric, fit.inv_metric)
+    for name in ("mu", "theta"):
+        exact = exact_posteriors(data)[name]
+        x = longer.column(name)[:, 2000:]
+        assert rhat(x) < 1.01
+        assert abs(x.mean() - exact.mean()) < Z * exact.std() / np.sqrt(ess_bulk(x))
+
+
+def test_a_first_fit_stops_chains_that_diverge_early_and_completes_them_when_kept(compiled):
+    """Eight schools, centred, at adapt_delta 0.8 diverges within its first draws: the fit stops there,
+    stands for its planned length in comparisons (its divergences scaled), and ``complete`` runs the
+    same chains on to that length."""
+    from llb.stan.sample import complete, first_fit, probe_length
+
+    from test_evidence_exact import EIGHT_SCHOOLS
+
+    config = SamplerConfig(chains=4, warmup=1000, draws=1000, seed=4)
+    with make_model(compiled("eight_schools_centered.stan"), EIGHT_SCHOOLS) as model:
+        short = probe_length(config, model.n_unconstrained)
+        stopped = first_fit(model, config)
+        assert stopped.num_divergent > 0
+        assert stopped.draws.shape[1] == short == 250 and stopped.planned_draws == 1000
+        assert stopped.expected_divergences == stopped.num_divergent * 1000 / 250
+        np.testing.assert_array_equal(stopped.draws, sample_nuts(model, replace(config, draws=short)).draws)
+        full = complete(model, stopped, config)
+    assert full.draws.shape[1] == 1000 and full.planned_draws == 0 and full.expected_divergences == full.num_divergent
+    np.testing.assert_array_equal(full.draws[:, :short], stopped.draws)
+
+
+def test_a_first_fit_without_early_divergences_is_a_probe_and_its_continuation(conjugate_fit, compiled):
+    from llb.stan.sample import first_fit, probe_length
+
+    data, _ = conjugate_fit
+    config = SamplerConfig(chains=2, warmup=500, draws=1000, seed=21)
+    with make_model(compiled("conjugate.stan"), data) as model:
+        fit = first_fit(model, config)
+        short = probe_length(config, model.n_unconstrained)
+        probe = sample_nuts(model, replace(config, draws=short))
+    assert fit.num_divergent == 0 and fit.draws.shape[1] == 1000 and fit.planned_draws == 0
+    np.testing.assert_array_equal(fit.draws[:, :short], probe.draws)
+    assert probe_length(SamplerConfig(chains=4), 400) == 1000  # enough draws for a dense metric of 400 coordinates

@@ -23,7 +23,7 @@ from llb.stan.model import ModelRuntimeError, StanModel
 from llb.pipeline.normaliser import CLEARLY_DRIFTING, PriorNormaliser, estimate_prior_normaliser
 from llb.analysis.priors import IMPROPER_LIKELIHOOD, IMPROPER_PRIOR, INCOMPARABLE, PriorCheck, check_priors
 from llb.analysis.reparam import REWRITE_FLAG, Reparameterisation, reparameterise, switchable
-from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, dense_refit, extend_chains, sample_nuts, warm_refits
+from llb.stan.sample import Fit, SamplerConfig, climb_adapt_delta, complete, dense_refit, extend_chains, first_fit, sample_nuts, warm_refits
 from llb.analysis.stan_syntax import Declaration
 from llb.stats.summary import rhat, summarise
 from llb.stan.toolchain import COMPILE_TIMEOUT, Toolchain, find_toolchain
@@ -379,7 +379,7 @@ def _sample_and_weigh(
     # Sampled as written, the switchable library's x_llb_raw equal x: left out of the summary.
     hidden = switchable_rewrite.raw_variables if switchable_rewrite else ()
     try:
-        fit = sample_nuts(model, config)
+        fit = first_fit(model, config)
         lap("sample")
         config, fit = _remedy(model, fit, config, settings.adapt_delta_ladder)
         if sampling_trouble(fit) > (0, 0):
@@ -396,6 +396,7 @@ def _sample_and_weigh(
                     hidden = ()  # sampled in them, llb's coordinates are part of the fit's diagnostics
                     if switchable_rewrite is not None:  # the prior normaliser samples in the coordinates kept
                         data = {**data, REWRITE_FLAG: 1}
+        fit = complete(model, fit, config)
     except ModelRuntimeError as error:
         lap("refit")
         if alternative is not None:
@@ -434,15 +435,16 @@ def _low_e_bfmi_chains(fit: Fit) -> int:
 WARNING_WEIGHT = 10
 
 
-def trouble_rank(fit: Fit) -> tuple[int, int]:
-    """Which of two fits of one model samples better (smaller is better): divergences plus
-    WARNING_WEIGHT per other warning sign, then fewer warning signs.
+def trouble_rank(fit: Fit) -> tuple[float, int]:
+    """Which of two fits of one model samples better (smaller is better): divergences (scaled to the
+    planned length of a fit stopped early, Fit.expected_divergences) plus WARNING_WEIGHT per other
+    warning sign, then fewer warning signs.
 
     Both kinds bias the draws and the evidence, and neither always outweighs the other: one
     coordinate at R-hat 1.02 is a milder fault than hundreds of divergent transitions, and dozens of
     coordinates whose chains disagree are worse than a few divergences."""
-    divergent, warnings = sampling_trouble(fit)
-    return divergent + WARNING_WEIGHT * warnings, warnings
+    _, warnings = sampling_trouble(fit)
+    return fit.expected_divergences + WARNING_WEIGHT * warnings, warnings
 
 
 def _remedy(model: StanModel, fit: Fit, config: SamplerConfig, ladder: Sequence[float]) -> tuple[SamplerConfig, Fit]:
@@ -504,7 +506,7 @@ def _reparameterised_fit(
         compiled, model = loaded
         rewrite = found
     try:
-        return model, compiled, sample_nuts(model, config), rewrite
+        return model, compiled, first_fit(model, config), rewrite
     except ModelRuntimeError:
         model.close()
         return None

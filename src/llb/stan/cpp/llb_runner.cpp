@@ -22,7 +22,9 @@
 #include <stan/model/log_prob_propto.hpp>
 #include <stan/model/model_base.hpp>
 #include <stan/services/sample/fixed_param.hpp>
+#include <stan/services/sample/hmc_nuts_dense_e.hpp>
 #include <stan/services/sample/hmc_nuts_dense_e_adapt.hpp>
+#include <stan/services/sample/hmc_nuts_diag_e.hpp>
 #include <stan/services/sample/hmc_nuts_diag_e_adapt.hpp>
 #include <stan/services/util/create_rng.hpp>
 
@@ -490,7 +492,8 @@ int llb_unconstrain(llb_model* m, const double* theta, double* theta_unc, char* 
 // inits in (-r, r), or warm: from the unconstrained point init_unc with step size init_stepsize and
 // inverse metric init_inv_metric (each may be null / non-positive: Stan's defaults). Warmup adapts
 // the step size and, with adapt_metric, the metric in Stan's windows (as CmdStan does); without it
-// the given metric is kept.
+// the given metric is kept. With no warmup, no adapt_metric and a step size, nothing is adapted: the
+// chain goes on with the step size and metric given.
 // draws: num_draws x (7 + num_constrained(1,1)) row-major, sampler columns first;
 // unc_draws: num_draws x num_unconstrained; the metrics: num_unconstrained values (diagonal) or
 // num_unconstrained^2 (dense, symmetric). Returns 0 on success, 2 if the time limit ran out, 1 on
@@ -553,7 +556,21 @@ int llb_sample_nuts(llb_model* m, unsigned int seed, unsigned int chain, int num
       RowWriter diagnostic_writer(unc_draws, num_draws, n_unc, {{kNumSamplerColumns, 0, n_unc}});
       // defaults as in CmdStan (unless warm): stepsize 1, unit metric, jitter 0, gamma 0.05, kappa 0.75,
       // t0 10, buffers 75/50/25
-      if (adapt_metric && !dense) {
+      if (num_warmup == 0 && !adapt_metric && init_stepsize > 0) {
+        // No warmup, the step size and metric given: Stan's NUTS without adaptation, so that a chain
+        // started where an earlier one ended goes on as that chain would have (a continuation).
+        if (dense) {
+          rc = stan::services::sample::hmc_nuts_dense_e(
+              *m->model, init, init_metric, seed, chain, init_radius, 0, num_draws, 1, false, 0, init_stepsize, 0.0,
+              max_depth, interrupt, logger, init_writer, sample_writer, diagnostic_writer);
+        } else {
+          rc = stan::services::sample::hmc_nuts_diag_e(
+              *m->model, init, init_metric, seed, chain, init_radius, 0, num_draws, 1, false, 0, init_stepsize, 0.0,
+              max_depth, interrupt, logger, init_writer, sample_writer, diagnostic_writer);
+        }
+        if (stepsize != nullptr) *stepsize = init_stepsize;
+        if (inv_metric != nullptr) std::copy(metric_values.begin(), metric_values.end(), inv_metric);
+      } else if (adapt_metric && !dense) {
         rc = stan::services::sample::hmc_nuts_diag_e_adapt(
             *m->model, init, init_metric, seed, chain, init_radius, num_warmup, num_draws, 1, false, 0, first_stepsize, 0.0,
             max_depth, adapt_delta, 0.05, 0.75, 10.0, 75, 50, 25, interrupt, logger, init_writer,
