@@ -389,3 +389,17 @@ def test_a_first_fit_without_early_divergences_is_a_probe_and_its_continuation(c
     assert fit.num_divergent == 0 and fit.draws.shape[1] == 1000 and fit.planned_draws == 0
     np.testing.assert_array_equal(fit.draws[:, :short], probe.draws)
     assert probe_length(SamplerConfig(chains=4), 400) == 1000  # enough draws for a dense metric of 400 coordinates
+
+
+def test_a_refit_that_cannot_lower_the_divergences_stops_after_its_first_draws(conjugate_fit, compiled):
+    """warm_refits gives up a refit once its first draws diverge as often as the whole fit it is to
+    improve; the climb then keeps that fit. A fit without divergences cannot be improved on: its
+    refit stops at once."""
+    from llb.stan.sample import probe_length, warm_refits
+
+    data, fit = conjugate_fit
+    config = SamplerConfig(chains=4, warmup=1000, draws=1000, seed=3, adapt_delta=0.95)
+    with make_model(compiled("conjugate.stan"), data) as model:
+        refit = warm_refits(model)(config, fit)
+        assert fit.num_divergent == 0
+        assert refit.planned_draws == 1000 and refit.draws.shape[1] == probe_length(config, model.n_unconstrained)

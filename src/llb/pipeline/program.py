@@ -454,7 +454,9 @@ def _remedy(model: StanModel, fit: Fit, config: SamplerConfig, ladder: Sequence[
     for longer. Each refit is kept only if it samples better; one that fails (its chains could not
     start, say) leaves the fit in hand standing, so this never raises ModelRuntimeError."""
     if sampling_trouble(fit) > (0, 0):
-        fit = _better(fit, _attempt(lambda: dense_refit(model, fit, config)))
+        # a refit whose first draws diverge more than the fit's rank cannot rank better: stopped there
+        rank = trouble_rank(fit)[0]
+        fit = _better(fit, _attempt(lambda: dense_refit(model, fit, config, lambda probe: probe.num_divergent > rank)))
     try:
         config, fit = climb_adapt_delta(fit, config, ladder, warm_refits(model))
     except ModelRuntimeError:
