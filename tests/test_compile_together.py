@@ -173,3 +173,19 @@ def test_compile_ahead_stops_at_the_first_program_whose_library_is_built(monkeyp
     monkeypatch.setattr(program_module, "compile_together", lambda sources, **_: shared.append(list(sources)))
     program_module.compile_ahead(["a", "invalid", "b", "built", "c"], {})
     assert analysed == ["a", "invalid", "b", "built"] and shared == [["a", "b"]]
+
+
+def test_llb_failing_on_a_companion_leaves_the_others_to_compile_together(monkeypatch):
+    import llb.pipeline.program as program_module
+
+    def analyse(source, data, **_):
+        if source == "breaks llb":
+            raise RuntimeError("a bug in the analysis")
+        return source
+
+    shared = []
+    monkeypatch.setattr(program_module, "library_source", analyse)
+    monkeypatch.setattr(program_module, "library_cached", lambda source, **_: False)
+    monkeypatch.setattr(program_module, "compile_together", lambda sources, **_: shared.append(list(sources)))
+    program_module.compile_ahead(["a", "breaks llb", "b"], {})
+    assert shared == [["a", "b"]]

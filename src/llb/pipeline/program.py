@@ -8,6 +8,7 @@ Everything here is plain data in, plain data out, so it can run in any worker pr
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,8 @@ from llb.analysis.stan_syntax import Declaration
 from llb.stats.summary import rhat, summarise
 from llb.stan.toolchain import COMPILE_TIMEOUT, Toolchain, find_toolchain
 from llb.stan.validate import Validation, validate_program
+
+logger = logging.getLogger("llb.pipeline.program")
 
 # Status words, in pipeline order.
 OK = "ok"
@@ -285,7 +288,11 @@ def compile_ahead(
     compiles alone when it is fitted)."""
     planned = []
     for source in sources:
-        needed = library_source(source, data, settings=settings, goal=goal, toolchain=toolchain)
+        try:
+            needed = library_source(source, data, settings=settings, goal=goal, toolchain=toolchain)
+        except Exception:  # noqa: BLE001 (llb failing on another program must not fail this one: its own fit will say)
+            logger.exception("checking a program to compile it with others failed; it compiles alone")
+            continue
         if needed is None:
             continue
         if library_cached(needed, toolchain=toolchain, by_structure=True):
