@@ -134,6 +134,48 @@ def test_a_failed_shared_build_leaves_every_program_to_compile_alone(toolchain, 
     assert list((chain.cache_dir / "models").glob(".build-*")) == []
 
 
+def test_a_shared_library_that_does_not_load_is_not_published(toolchain, tmp_path, monkeypatch):
+    """A link leaves undefined symbols to the loader: a shared library that fails to load would fail
+    all of its models, so it is dropped and each program compiles alone (and only the bad one fails)."""
+    import llb.stan.compile as compile_module
+
+    def unloadable(models, work, *args, **kwargs):
+        (work / compile_module.LIBRARY_NAME).write_bytes(b"not a shared library")
+        return {}
+
+    chain = own_cache(toolchain, tmp_path / "cache")
+    monkeypatch.setattr(compile_module, "_build_library", unloadable)
+    programs = [read_program("normal.stan"), WITH_FUNCTIONS]
+    assert compile_together(programs, toolchain=chain, jobs=1).keys == frozenset()
+    assert not any(library_path(program_key(source, chain), chain).parent.exists() for source in programs)
+
+
+def test_the_load_check_catches_a_symbol_no_library_defines(toolchain, tmp_path):
+    from llb.errors import ProgramError
+    from llb.stan.compile import _check_loads
+    from llb.stan.process import run_command
+
+    for name, body in (("good", "int f() { return 1; }"), ("bad", "int nowhere(); int f() { return nowhere(); }")):
+        (tmp_path / f"{name}.cpp").write_text(body)
+        assert run_command([toolchain.compiler, "-shared", "-fPIC", "-o", tmp_path / f"{name}.so", tmp_path / f"{name}.cpp"], timeout=60).ok
+    _check_loads(tmp_path / "good.so", 30)
+    with pytest.raises(ProgramError, match="does not load.*nowhere"):
+        _check_loads(tmp_path / "bad.so", 30)
+
+
+def test_compile_ahead_never_fails_the_program_that_compiles_the_group(monkeypatch):
+    import llb.pipeline.program as program_module
+    from llb.stan.toolchain import ToolchainError
+
+    def broken(sources, **_):
+        raise ToolchainError("the precompiled header could not be built")
+
+    monkeypatch.setattr(program_module, "library_source", lambda source, data, **_: source)
+    monkeypatch.setattr(program_module, "library_cached", lambda source, **_: source == "cache check breaks" and 1 / 0)
+    monkeypatch.setattr(program_module, "compile_together", broken)
+    assert program_module.compile_ahead(["a", "cache check breaks", "b"], {}).keys == frozenset()
+
+
 def task(name: str) -> ProgramTask:
     return ProgramTask(name, f"// {name}", {}, None, FitSettings(sampler=SamplerConfig()))
 

@@ -285,20 +285,26 @@ def compile_ahead(
     The programs are taken in turn, and at the first whose library is cached already the rest are
     assumed to be too: a cache is nearly always either new to the problem or warm from an earlier
     run, and on a warm cache this spares every analysis but one (a program wrongly assumed compiled
-    compiles alone when it is fitted)."""
+    compiles alone when it is fitted).
+
+    Never raises: llb failing here (a bug in its analysis, say) must not fail the program whose task
+    compiles the group; every program then compiles alone, and its own fit says what is wrong."""
     planned = []
     for source in sources:
         try:
             needed = library_source(source, data, settings=settings, goal=goal, toolchain=toolchain)
+            if needed is not None and library_cached(needed, toolchain=toolchain, by_structure=True):
+                break
         except Exception:  # noqa: BLE001 (llb failing on another program must not fail this one: its own fit will say)
             logger.exception("checking a program to compile it with others failed; it compiles alone")
             continue
-        if needed is None:
-            continue
-        if library_cached(needed, toolchain=toolchain, by_structure=True):
-            break
-        planned.append(needed)
-    return compile_together(planned, toolchain=toolchain, jobs=jobs, by_structure=True, timeout=timeout)
+        if needed is not None:
+            planned.append(needed)
+    try:
+        return compile_together(planned, toolchain=toolchain, jobs=jobs, by_structure=True, timeout=timeout)
+    except Exception:  # noqa: BLE001 (as above)
+        logger.exception("compiling programs together failed; each compiles alone")
+        return BuiltTogether()
 
 
 def _posterior_as_written(report: FitReport, source: str, data: dict[str, Any], settings: FitSettings, goal, toolchain, compile_jobs, lap) -> FitReport:
@@ -403,13 +409,14 @@ def _sample_and_weigh(
                     hidden = ()  # sampled in them, llb's coordinates are part of the fit's diagnostics
                     if switchable_rewrite is not None:  # the prior normaliser samples in the coordinates kept
                         data = {**data, REWRITE_FLAG: 1}
+        lap("refit")
         fit = complete(model, fit, config)
     except ModelRuntimeError as error:
         lap("refit")
         if alternative is not None:
             alternative.close()
         return replace(report, status=SAMPLING_ERROR, reason=f"sampling failed: {error}")
-    lap("refit")
+    lap("complete")  # the fit kept, if it stopped after its probe, run on to its planned length
     try:
         return _weigh(
             model, fit, config, replace(report, adapt_delta=config.adapt_delta), settings, goal_names, sizes, data, lap, normaliser, hidden,

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -223,9 +224,11 @@ def compile_together(
     that is refused or too long is left out (its own compile says why, later); if fewer than two
     programs are left, or the C++ compiler fails on the shared library, nothing is built and every
     program compiles alone. Each model gets its own cache entry, as ``compile_program`` makes it,
-    whose ``model.so`` is a hard link to the shared library. ``timeout``: seconds the C++ compiler and
-    the linker may each take on the shared library before it is given up."""
+    whose ``model.so`` is a hard link to the shared library. ``timeout``: seconds the whole build
+    (stanc, the C++ compiler, the linker) may take before it is given up, at most COMPILE_TIMEOUT
+    (older build folders than remove_stale_builds allows for are swept by other processes)."""
     start = time.perf_counter()
+    deadline = time.monotonic() + min(timeout, COMPILE_TIMEOUT)
     toolchain = toolchain or find_toolchain()
     jobs = default_compile_jobs() if jobs is None else jobs
     wanted = [variants for variants in (_variants(source, toolchain, by_structure) for source in dict.fromkeys(sources)) if variants]
@@ -237,21 +240,22 @@ def compile_together(
     published: list[str] = []
     try:
         with contextlib.ExitStack() as held, tempfile.TemporaryDirectory(dir=root, prefix=".build-together-") as tmp:
-            _build_shared(wanted, Path(tmp), held, toolchain, jobs, timeout, published)
+            _build_shared(wanted, Path(tmp), held, toolchain, jobs, deadline, published)
     except OSError as error:  # the disk is full, say: what was published stands, the rest compile alone
         logger.info("compiling programs together stopped: %s", error)
     return BuiltTogether(frozenset(published), time.perf_counter() - start)
 
 
 def _build_shared(
-    wanted: list[list[tuple[str, str]]], work: Path, held: contextlib.ExitStack, toolchain: Toolchain, jobs: int, timeout: float,
+    wanted: list[list[tuple[str, str]]], work: Path, held: contextlib.ExitStack, toolchain: Toolchain, jobs: int, deadline: float,
     published: list[str],
 ) -> None:  # fmt: skip
-    """compile_together's build in the folder ``work``, locks held in ``held``; the keys of the
-    models given their cache entries are appended to ``published``."""
+    """compile_together's build in the folder ``work``, locks held in ``held``, to be done by the
+    ``time.monotonic()`` ``deadline``; the keys of the models given their cache entries are
+    appended to ``published``."""
     chosen: dict[str, tuple[str, ModelCpp]] = {}  # key -> (source compiled, its C++)
     for variants in wanted:
-        if len(chosen) == MAX_MODELS_PER_LIBRARY:
+        if len(chosen) == MAX_MODELS_PER_LIBRARY or time.monotonic() > deadline - STANC_TIMEOUT:
             break
         for key, text in variants:
             if key in chosen or not held.enter_context(try_file_lock(_lock_path(key, toolchain))):
@@ -266,7 +270,8 @@ def _build_shared(
     if len(chosen) < 2:
         return
     try:
-        timings = _build_library([cpp for _, cpp in chosen.values()], work, toolchain, jobs, timeout=timeout)
+        timings = _build_library([cpp for _, cpp in chosen.values()], work, toolchain, jobs, timeout=deadline - time.monotonic())
+        _check_loads(work / LIBRARY_NAME, deadline - time.monotonic())
     except ProgramError as error:
         logger.info("compiling %d programs together failed (%s); each compiles alone", len(chosen), error)
         return
@@ -426,7 +431,8 @@ def _translation_units(models: Sequence[ModelCpp], jobs: int) -> dict[str, str]:
 
 
 def _build_library(models: Sequence[ModelCpp], work: Path, toolchain: Toolchain, jobs: int, *, timeout: float = COMPILE_TIMEOUT) -> dict[str, float]:
-    """stanc's C++ for ``models`` (from _stanc, in ``work``) -> object(s) -> ``work/model.so``."""
+    """stanc's C++ for ``models`` (from _stanc, in ``work``) -> object(s) -> ``work/model.so``, in at
+    most ``timeout`` seconds for the compile and the link together."""
     pch_flags = precompiled_header(toolchain)
     runner = runner_object(toolchain)
     library = work / LIBRARY_NAME
@@ -451,13 +457,25 @@ def _build_library(models: Sequence[ModelCpp], work: Path, toolchain: Toolchain,
     # even when other model libraries are loaded in the same process.
     link = run_command(
         [toolchain.compiler, "-shared", "-Wl,-Bsymbolic", "-o", library, *objects, runner, *toolchain.link_flags],
-        timeout=timeout,
+        timeout=max(timeout - compile_seconds, 1.0),
     )
     if not link.ok:
         raise ProgramError(f"linking failed: {_compiler_error(link.stderr, link.describe())}", stage="compile")
     for leftover in [*(model.hpp for model in models), *objects, *(work / name for name in units)]:
         leftover.unlink()
     return {"stanc": sum(model.stanc_seconds for model in models), "compile": compile_seconds, "link": link.seconds, "units": len(units)}
+
+
+def _check_loads(library: Path, timeout: float) -> None:
+    """Raise ProgramError unless ``library`` loads (in another process, as the fits will load it).
+
+    The link does not require every symbol to be defined, and one model of a shared library needing
+    one that no library provides would make all of its models fail to load: better they compile
+    alone, so that only that one fails."""
+    loading = run_command([sys.executable, "-c", "import ctypes, sys; ctypes.CDLL(sys.argv[1])", library], timeout=max(timeout, 1.0))
+    if not loading.ok:
+        said = loading.stderr.strip().splitlines()  # Python's traceback: the loader's words are its last line
+        raise ProgramError(f"the library does not load: {said[-1][:400] if said else loading.describe()}", stage="compile")
 
 
 def _compiler_error(stderr: str, fallback: str) -> str:
