@@ -356,6 +356,19 @@ def test_continued_chains_keep_their_sampler_and_draw_from_the_posterior(conjuga
         assert abs(x.mean() - exact.mean()) < Z * exact.std() / np.sqrt(ess_bulk(x))
 
 
+def test_a_chain_without_a_usable_step_size_is_not_continued(conjugate_fit, compiled):
+    """The runner goes on without adaptation only from a positive step size; from any other it would
+    adapt one from scratch without warmup: an error instead, never such draws."""
+    from llb.stan.model import ModelRuntimeError
+    from llb.stan.sample import continue_chains
+
+    data, fit = conjugate_fit
+    for bad in (0.0, np.nan):
+        broken = replace(fit, stepsize=np.where(np.arange(len(fit.stepsize)) == 1, bad, fit.stepsize))
+        with make_model(compiled("conjugate.stan"), data) as model, pytest.raises(ModelRuntimeError, match="step size"):
+            continue_chains(model, broken, SamplerConfig(chains=4, seed=11), 10)
+
+
 def test_a_first_fit_stops_chains_that_diverge_early_and_completes_them_when_kept(compiled):
     """Eight schools, centred, at adapt_delta 0.8 diverges within its first draws: the fit stops there,
     stands for its planned length in comparisons (its divergences scaled), and ``complete`` runs the
