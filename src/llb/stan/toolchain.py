@@ -210,6 +210,9 @@ def precompiled_header(toolchain: Toolchain) -> tuple[str, ...]:
     """Build (once) the precompiled model header; returns the compiler flags that use it."""
     pch_dir = toolchain.build_dir / "pch"
     pch_dir.mkdir(parents=True, exist_ok=True)
+    # The header's path as the filesystem has it: the compiled header records it, and a path through
+    # a symbolic link (a cache sharing another's toolchain folder) would break it with the link.
+    pch_dir = pch_dir.resolve()
     header = pch_dir / "llb_model_header.hpp"
     if not header.exists():
         with file_lock(pch_dir / "header.lock"):
