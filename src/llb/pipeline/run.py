@@ -37,8 +37,10 @@ from llb.version import __version__
 logger = logging.getLogger("llb.pipeline.run")
 
 RESULT_FILE = "result.json"
-# The layout of models/<id>/result.json: a record written in another layout is fitted again, not misread.
-RECORD_FORMAT = 2
+# The layout of models/<id>/result.json and the way its fit was made: a record written in another
+# layout, or by a fit that samples differently, is fitted again on resuming, not misread or mixed
+# with records of the current fits (3: first fits probe their first draws; models_built_together).
+RECORD_FORMAT = 3
 
 
 NO_PROGRAM = "no_program"  # the LLM's reply contained no program
