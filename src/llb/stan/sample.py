@@ -208,7 +208,8 @@ def continue_chains(model: StanModel, fit: Fit, config: SamplerConfig, draws: in
     """``fit``'s chains run on for ``draws`` more draws, each from its last draw with the step size and
     metric it ended with, nothing adapted: the same Markov chains, longer (each continuation draws
     from a random stream of its own). ``config`` gives the seed and the tree depth."""
-    if not np.all(np.isfinite(fit.stepsize) & (fit.stepsize > 0)):  # the runner would adapt a step size from 1
+    usable = np.isfinite(fit.stepsize) & (fit.stepsize > 0)
+    if model.n_unconstrained and not usable.all():  # the runner would adapt a step size from 1 (none: fixed_param)
         raise ModelRuntimeError(f"a chain ended its warmup with the step size {fit.stepsize.min():g}; it cannot go on")
     start = time.perf_counter()
     outputs = [
