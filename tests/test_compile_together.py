@@ -205,16 +205,20 @@ def test_few_tasks_give_every_worker_a_group_and_short_limits_compile_alone():
     assert all(not t.companions for t in short)  # a quarter of 200 s is too little for a shared compile
 
 
-def test_compile_ahead_stops_at_the_first_program_whose_library_is_built(monkeypatch):
-    """On a warm cache only one program is analysed; the others are assumed compiled too."""
+def test_compile_ahead_skips_programs_already_built_and_stops_on_a_warm_cache(monkeypatch):
+    """Programs whose libraries are built are left out; when the first two are built, the cache is
+    taken to be warm and the others are not analysed."""
     import llb.pipeline.program as program_module
 
     analysed, shared = [], []
     monkeypatch.setattr(program_module, "library_source", lambda source, data, **_: analysed.append(source) or (None if source == "invalid" else source))
-    monkeypatch.setattr(program_module, "library_cached", lambda source, **_: source == "built")
+    monkeypatch.setattr(program_module, "library_cached", lambda source, **_: source.startswith("built"))
     monkeypatch.setattr(program_module, "compile_together", lambda sources, **_: shared.append(list(sources)))
-    program_module.compile_ahead(["a", "invalid", "b", "built", "c"], {})
-    assert analysed == ["a", "invalid", "b", "built"] and shared == [["a", "b"]]
+    program_module.compile_ahead(["built1", "a", "invalid", "built2", "b", "built3", "c"], {})  # partly warm
+    assert analysed == ["built1", "a", "invalid", "built2", "b", "built3", "c"] and shared == [["a", "b", "c"]]
+    analysed.clear(), shared.clear()
+    program_module.compile_ahead(["built1", "built2", "a", "b"], {})  # warm
+    assert analysed == ["built1", "built2"] and shared == [[]]
 
 
 def test_llb_failing_on_a_companion_leaves_the_others_to_compile_together(monkeypatch):

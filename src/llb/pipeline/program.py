@@ -273,6 +273,11 @@ def library_source(
     return None if isinstance(prepared, FitReport) else prepared.library_source
 
 
+# compile_ahead takes the cache to be warm when this many programs of a group, its first ones, have
+# their libraries compiled already.
+WARM_CACHE_SIGNS = 2
+
+
 def compile_ahead(
     sources: Sequence[str], data: dict[str, Any], *, settings: FitSettings = FitSettings(), goal: Goal | None = None,
     toolchain: Toolchain | None = None, jobs: int | None = None, timeout: float = COMPILE_TIMEOUT,
@@ -282,19 +287,24 @@ def compile_ahead(
     best effort; a program left out compiles alone when it is fitted).
 
     Finding out which library a program needs takes its checks and analysis (about half a second).
-    The programs are taken in turn, and at the first whose library is cached already the rest are
-    assumed to be too: a cache is nearly always either new to the problem or warm from an earlier
-    run, and on a warm cache this spares every analysis but one (a program wrongly assumed compiled
-    compiles alone when it is fitted).
+    The programs are taken in turn and those whose library is cached already are skipped; but when
+    the first WARM_CACHE_SIGNS programs all have theirs cached, the cache is taken to be warm from
+    an earlier run and the others are not analysed (one wrongly assumed compiled compiles alone when
+    it is fitted). A cache only partly warm, as after a killed run, or from another problem with
+    programs of the same structure, still gets the rest of the group compiled together.
 
     Never raises: llb failing here (a bug in its analysis, say) must not fail the program whose task
     compiles the group; every program then compiles alone, and its own fit says what is wrong."""
-    planned = []
-    for source in sources:
+    planned: list[str] = []
+    cached = 0
+    for position, source in enumerate(sources):
+        if position == WARM_CACHE_SIGNS and cached == WARM_CACHE_SIGNS:
+            break
         try:
             needed = library_source(source, data, settings=settings, goal=goal, toolchain=toolchain)
             if needed is not None and library_cached(needed, toolchain=toolchain, by_structure=True):
-                break
+                cached += 1
+                continue
         except Exception:  # noqa: BLE001 (llb failing on another program must not fail this one: its own fit will say)
             logger.exception("checking a program to compile it with others failed; it compiles alone")
             continue
